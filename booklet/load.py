@@ -1,0 +1,139 @@
+"""Read YAML files safely into plain values that remember the line and column of every node."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import BuildFailed, Where, error
+
+# A line break (or the space YAML folds it into) between two Chinese characters is not
+# a space the editor meant: it would print as a gap and break search in the PDF.
+_CJK = r"[\u2E80-\u9FFF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF\U00020000-\U0003FFFF]"
+_FOLD_BETWEEN_CJK = re.compile(rf"(?<={_CJK})[ \t]*\n?[ \t]*(?={_CJK})")
+_NEWLINE_BETWEEN_CJK = re.compile(rf"(?<={_CJK})[ \t]*\n[ \t]*(?={_CJK})")
+
+
+class YMap(dict):
+    """A mapping with the place of itself, of each key and of each value."""
+
+    where: Where
+    key_where: dict[str, Where]
+    value_where: dict[str, Where]
+
+
+class YList(list):
+    """A sequence with the place of itself and of each item."""
+
+    where: Where
+    item_where: list[Where]
+
+
+def where_of(node: yaml.Node, file: str) -> Where:
+    mark = node.start_mark
+    return Where(file, mark.line + 1, mark.column + 1)
+
+
+def load_yaml(path: Path, shown_as: str) -> Any:
+    """Parse one YAML file; raise BuildFailed with every problem found in it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BuildFailed(
+            [error(Where(shown_as), "content.file-missing", "file not found")]
+        ) from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise BuildFailed(
+            [error(Where(shown_as, line), "content.encoding", "not valid UTF-8", "save as UTF-8")]
+        ) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        raise BuildFailed([_syntax_problem(exc, shown_as, text)]) from None
+    if node is None:
+        return None
+    problems: list = []
+    value = _convert(node, shown_as, problems)
+    if problems:
+        raise BuildFailed(problems)
+    return value
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, file: str, text: str):
+    mark = exc.problem_mark or exc.context_mark
+    where = Where(file, mark.line + 1, mark.column + 1) if mark else Where(file)
+    message = (exc.problem or exc.context or "invalid YAML").strip()
+    hint = "check indentation and quoting"
+    if "'\\t'" in message or "\\t" in message:
+        message = "tab character in indentation"
+        hint = "indent with spaces, not tabs"
+    elif "mapping values are not allowed" in message:
+        hint = "put text containing ': ' in quotes"
+    elif mark and mark.line < len(text.splitlines()):
+        line = text.splitlines()[mark.line]
+        if line.count('"') % 2:
+            hint = "a quote is not closed on this line"
+    return error(where, "content.yaml-syntax", f"YAML syntax: {message}", hint)
+
+
+def _convert(node: yaml.Node, file: str, problems: list) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        result = YMap()
+        result.where = where_of(node, file)
+        result.key_where, result.value_where = {}, {}
+        for key_node, value_node in node.value:
+            key = _scalar(key_node)
+            if not isinstance(key, str):
+                key = str(key)
+            if key in result:
+                problems.append(
+                    error(
+                        where_of(key_node, file),
+                        "content.duplicate-key",
+                        f"key '{key}' appears twice in the same mapping",
+                        f"the first is at line {result.key_where[key].line}; keep one",
+                    )
+                )
+                continue
+            result.key_where[key] = where_of(key_node, file)
+            result.value_where[key] = where_of(value_node, file)
+            result[key] = _convert(value_node, file, problems)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        result = YList()
+        result.where = where_of(node, file)
+        result.item_where = []
+        for item in node.value:
+            result.item_where.append(where_of(item, file))
+            result.append(_convert(item, file, problems))
+        return result
+    value = _scalar(node)
+    if isinstance(value, str) and node.start_mark.line != node.end_mark.line:
+        value = unfold(value, literal=node.style == "|")
+    return value
+
+
+def unfold(text: str, *, literal: bool) -> str:
+    """Undo line breaks inside Chinese text of a multi-line scalar.
+
+    In a literal block (|) the breaks are still newlines: those between Chinese
+    characters vanish, others become one space. In plain, quoted or folded scalars YAML
+    has already turned each break into a space, so spaces between Chinese characters go.
+    """
+    if literal:
+        text = _NEWLINE_BETWEEN_CJK.sub("", text.strip("\n"))
+        return re.sub(r"[ \t]*\n[ \t]*", " ", text)
+    return _FOLD_BETWEEN_CJK.sub("", text)
+
+
+_SCALARS = yaml.constructor.SafeConstructor()
+
+
+def _scalar(node: yaml.Node) -> Any:
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    return _SCALARS.construct_object(node)

@@ -1,0 +1,91 @@
+"""The content format, declared once: every field of book.yaml and of an article, documented."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: type | tuple[type, ...]
+    doc: str
+    required: bool = False
+
+
+TEXT = str
+BOOK = {
+    "title": Field(
+        TEXT, "书名, the booklet's title (cover, title page, running heads on left pages)", True
+    ),
+    "subtitle": Field(TEXT, "副题, shown under the title on the cover and title page"),
+    "slug": Field(TEXT, "file name of the outputs: dist/<slug>.pdf; letters, digits and -", True),
+    "publisher": Field(TEXT, "出版者, shown on the title page and in the PDF's author field", True),
+    "date": Field(
+        datetime.date, "publication date, YYYY-MM-DD; also the PDF's creation date", True
+    ),
+    "language": Field(TEXT, "language tag of the text; zh-Hans (Simplified Chinese)", True),
+    "edition": Field(TEXT, "版次, e.g. 第一版, on the title page"),
+    "description": Field(TEXT, "one sentence, the PDF's subject field and the back cover"),
+    "source_note": Field(TEXT, "where the content comes from, printed in the colophon"),
+    "keywords": Field(list, "list of keywords for the PDF metadata"),
+    "articles": Field(
+        list, "the articles in reading order: paths relative to the book folder", True
+    ),
+    "page": Field(dict, "page options: size (A5, A4, B5 or [width, height] in mm)"),
+    "theme": Field(TEXT, "the look: a file name in styles/themes/ without .css (default booklet)"),
+}
+PAGE = {
+    "size": Field((str, list), "A5, A4, B5, or [width, height] in millimetres"),
+}
+ARTICLE = {
+    "id": Field(TEXT, "short unique name, used in links: letters, digits and -", True),
+    "title": Field(TEXT, "标题; a space splits a two-part headline into two lines", True),
+    "column": Field(TEXT, "栏目, the column label above the title, e.g. 重报时论"),
+    "series": Field(TEXT, "副题/系列, the line under the title, e.g. ——…述评之三"),
+    "running_head": Field(TEXT, "书眉 on right-hand pages; default: the title"),
+    "bylines": Field(list, "作者: a list of {role, name}"),
+    "lede": Field(TEXT, "导语, the opening paragraph set apart from the body"),
+    "body": Field(list, "paragraphs before the first section (see blocks)"),
+    "sections": Field(list, "the sections: {kicker, heading, body}"),
+}
+BYLINE = {
+    "name": Field(TEXT, "the person or organisation", True),
+    "role": Field(TEXT, "their title, e.g. 重庆日报首席记者"),
+}
+SECTION = {
+    "id": Field(TEXT, "optional unique name for links; default: article id + number"),
+    "kicker": Field(TEXT, "引题, the short label above the heading, e.g. 政治引领"),
+    "heading": Field(TEXT, "小标题, the section heading", True),
+    "body": Field(list, "the section's blocks", True),
+}
+# A block is a plain string (a paragraph) or a mapping with exactly one of these keys.
+BLOCK_KINDS = {
+    "quote": "摘句: a sentence repeated from this article, shown large; must match its text",
+    "figure": "图片: {image, caption, credit} or {placeholder: true, caption, credit}",
+}
+FIGURE = {
+    "image": Field(TEXT, "image file relative to the book folder, e.g. images/photo.jpg"),
+    "placeholder": Field(bool, "true while the photo is not available: a marked box is printed"),
+    "caption": Field(TEXT, "图说, the caption", True),
+    "credit": Field(TEXT, "署名, e.g. 李政 摄/视觉重庆"),
+}
+PAGE_SIZES = {
+    "A5": (148.0, 210.0),
+    "A4": (210.0, 297.0),
+    "B5": (176.0, 250.0),
+    "A6": (105.0, 148.0),
+}
+LANGUAGES = ("zh-Hans", "zh-CN", "zh")
+
+
+def type_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {
+        str: "text",
+        list: "a list",
+        dict: "a mapping",
+        bool: "true or false",
+        datetime.date: "a date (YYYY-MM-DD)",
+    }
+    return " or ".join(names.get(k, k.__name__) for k in kinds)

@@ -1,0 +1,542 @@
+"""Turn the loaded YAML of a book folder into a Book, collecting every problem on the way."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from . import schema
+from .load import YList, YMap, load_yaml
+from .model import Article, Book, Byline, Figure, PageOptions, Paragraph, PullQuote, Run, Section
+from .problems import BuildFailed, Problem, Where, did_you_mean, error, relative, warning
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+# C0/C1 controls, and invisible format characters an editor cannot see in a YAML file.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+class Checker:
+    """Collects problems while reading raw YAML values against the schema."""
+
+    def __init__(self, root: Path, cwd: Path):
+        self.root = root
+        self.cwd = cwd
+        self.problems: list[Problem] = []
+
+    def shown(self, path: Path) -> str:
+        return relative(path, self.cwd)
+
+    def error(self, where: Where, code: str, message: str, hint: str = "") -> None:
+        self.problems.append(error(where, code, message, hint))
+
+    def warn(self, where: Where, code: str, message: str, hint: str = "") -> None:
+        self.problems.append(warning(where, code, message, hint))
+
+    def fields(self, value: Any, spec: dict[str, schema.Field], what: str) -> YMap | None:
+        """Check a mapping's keys and value types; return it, or None when unusable."""
+        if not isinstance(value, YMap):
+            return None
+        for key, key_where in value.key_where.items():
+            if key not in spec:
+                hint = did_you_mean(key, spec) or f"{what} fields are: {', '.join(spec)}"
+                self.error(
+                    key_where, "content.unknown-field", f"unknown field '{key}' in {what}", hint
+                )
+        for key, field in spec.items():
+            if key not in value or value[key] is None:
+                if field.required:
+                    self.error(
+                        value.where,
+                        "content.missing-field",
+                        f"{what} has no '{key}'",
+                        f"add {key}: ({field.doc})",
+                    )
+                continue
+            kinds = field.kind if isinstance(field.kind, tuple) else (field.kind,)
+            item = value[key]
+            if not isinstance(item, kinds) or (isinstance(item, bool) and bool not in kinds):
+                hint = "put the text in quotes" if str in kinds else field.doc
+                self.error(
+                    value.value_where[key],
+                    "content.wrong-type",
+                    f"'{key}' must be {schema.type_name(field.kind)}, not {describe(item)}",
+                    hint,
+                )
+                value[key] = None
+            elif isinstance(item, str):
+                value[key] = self.text(item, value.value_where[key], key)
+        return value
+
+    def text(self, text: str, where: Where, key: str) -> str:
+        text = unicodedata.normalize("NFC", text)
+        bad = _CONTROL.search(text)
+        if bad:
+            char = bad.group()
+            self.error(
+                where,
+                "content.control-char",
+                f"'{key}' contains the invisible character U+{ord(char):04X}",
+                "delete it; it cannot be printed",
+            )
+            text = _CONTROL.sub("", text)
+        if not text.strip():
+            self.error(
+                where,
+                "content.empty-text",
+                f"'{key}' is empty",
+                "write the text or remove the field",
+            )
+        return text.strip()
+
+    def get(self, mapping: YMap | None, key: str, default: Any = None) -> Any:
+        if mapping is None:
+            return default
+        value = mapping.get(key)
+        return default if value is None else value
+
+    def list_items(self, mapping: YMap, key: str) -> list[tuple[Any, Where]]:
+        value = mapping.get(key)
+        if not isinstance(value, YList):
+            return []
+        return list(zip(value, value.item_where, strict=True))
+
+    def inside_book(self, text: str, where: Where, what: str) -> Path | None:
+        """Resolve a path written in the book; refuse anything that leaves the book folder."""
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", text) or text.startswith(("/", "\\")):
+            self.error(
+                where,
+                "content.path-outside",
+                f"{what} '{text}' is not a path inside the book",
+                "write a path relative to the book folder, e.g. images/photo.jpg",
+            )
+            return None
+        path = (self.root / text).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            self.error(
+                where,
+                "content.path-outside",
+                f"{what} '{text}' points outside the book folder",
+                "copy the file into the book folder",
+            )
+            return None
+        return path
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def parse_runs(text: str, where: Where, check: Checker) -> tuple[Run, ...]:
+    """Split **bold** emphasis out of a paragraph; everything else is literal text."""
+    parts = text.split("**")
+    if len(parts) % 2 == 0:
+        check.error(
+            where, "content.emphasis", "'**' is not closed", "bold text is written **like this**"
+        )
+        parts = [text.replace("**", "")]
+    runs = [(part, "strong" if i % 2 else None) for i, part in enumerate(parts) if part]
+    return tuple(runs)
+
+
+def read_book(root: Path, cwd: Path | None = None) -> tuple[Book, tuple[Problem, ...]]:
+    """Read and check a book folder: the Book and its warnings, or BuildFailed with all problems."""
+    cwd = cwd or Path.cwd()
+    root = root.resolve()
+    check = Checker(root, cwd)
+    book_file = root / "book.yaml"
+    raw = _load(book_file, check)
+    book = check.fields(raw, schema.BOOK, "book.yaml")
+    if raw is not None and book is None:
+        check.error(
+            Where(check.shown(book_file), 1, 1),
+            "content.wrong-type",
+            "book.yaml must be a mapping of fields",
+        )
+    articles = []
+    if book is not None:
+        items = check.list_items(book, "articles")
+        if "articles" in book and not items and book.get("articles") is not None:
+            check.error(
+                book.value_where["articles"],
+                "content.empty-book",
+                "the book has no articles",
+                "list article files under articles:",
+            )
+        seen_files: dict[Path, Where] = {}
+        for item, where in items:
+            if not isinstance(item, str):
+                check.error(
+                    where,
+                    "content.wrong-type",
+                    f"an article entry must be a file path, not {describe(item)}",
+                )
+                continue
+            path = check.inside_book(item, where, "article file")
+            if path is None:
+                continue
+            if path in seen_files:
+                check.error(
+                    where,
+                    "content.duplicate-id",
+                    f"article file '{item}' is listed twice",
+                    f"first at line {seen_files[path].line}",
+                )
+                continue
+            seen_files[path] = where
+            if not path.is_file():
+                candidates = [
+                    str(p.relative_to(root))
+                    for p in root.glob("**/*.yaml")
+                    if p.name != "book.yaml"
+                ]
+                hint = did_you_mean(item, candidates) or "the path is relative to the book folder"
+                check.error(where, "content.file-missing", f"article file not found: {item}", hint)
+                continue
+            article = _article(path, check)
+            if article is not None:
+                articles.append(article)
+        _unique_ids(articles, check)
+    if any(p.severity == "error" for p in check.problems) or book is None:
+        raise BuildFailed(check.problems)
+    result = Book(
+        root=root,
+        title=book["title"],
+        subtitle=check.get(book, "subtitle", ""),
+        slug=_slug(book, check),
+        publisher=book["publisher"],
+        date=book["date"],
+        language=_language(book, check),
+        edition=check.get(book, "edition", ""),
+        description=check.get(book, "description", ""),
+        source_note=check.get(book, "source_note", ""),
+        theme=_theme(book, check),
+        page=_page(book, check),
+        articles=tuple(articles),
+        keywords=tuple(str(k) for k in check.get(book, "keywords", [])),
+    )
+    errors = [p for p in check.problems if p.severity == "error"]
+    if errors:
+        raise BuildFailed(check.problems)
+    return result, tuple(check.problems)
+
+
+def _load(path: Path, check: Checker) -> Any:
+    try:
+        return load_yaml(path, check.shown(path))
+    except BuildFailed as failed:
+        check.problems.extend(failed.problems)
+        return None
+
+
+def _slug(book: YMap, check: Checker) -> str:
+    slug = book["slug"]
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", slug):
+        check.error(
+            book.value_where["slug"],
+            "content.bad-slug",
+            f"slug '{slug}' is not a plain file name",
+            "use letters, digits and -, e.g. zhefu-feature",
+        )
+    return slug
+
+
+def _language(book: YMap, check: Checker) -> str:
+    language = book["language"]
+    if language not in schema.LANGUAGES:
+        check.error(
+            book.value_where["language"],
+            "content.language",
+            f"language '{language}' is not supported",
+            "this pipeline sets Simplified Chinese: use zh-Hans",
+        )
+    return language
+
+
+def _theme(book: YMap, check: Checker) -> str:
+    theme = check.get(book, "theme", "booklet")
+    styles = Path(__file__).resolve().parent.parent / "styles" / "themes"
+    available = sorted(p.stem for p in styles.glob("*.css"))
+    if theme not in available:
+        hint = did_you_mean(theme, available) or f"themes: {', '.join(available)}"
+        check.error(book.value_where["theme"], "content.unknown-theme", f"no theme '{theme}'", hint)
+    return theme
+
+
+def _page(book: YMap, check: Checker) -> PageOptions:
+    page = check.fields(check.get(book, "page"), schema.PAGE, "page")
+    size = check.get(page, "size", "A5")
+    where = page.value_where.get("size", page.where) if page is not None else Where("book.yaml")
+    if isinstance(size, str):
+        if size.upper() not in schema.PAGE_SIZES:
+            hint = (
+                did_you_mean(size.upper(), schema.PAGE_SIZES)
+                or f"sizes: {', '.join(schema.PAGE_SIZES)} or [width, height]"
+            )
+            check.error(where, "content.page-size", f"unknown page size '{size}'", hint)
+            return PageOptions()
+        return PageOptions(*schema.PAGE_SIZES[size.upper()])
+    if (
+        isinstance(size, list)
+        and len(size) == 2
+        and all(
+            isinstance(n, int | float) and not isinstance(n, bool) and 50 <= n <= 500 for n in size
+        )
+    ):
+        return PageOptions(float(size[0]), float(size[1]))
+    check.error(
+        where,
+        "content.page-size",
+        "page size must be a name or [width, height] in mm",
+        "e.g. size: A5 or size: [148, 210]",
+    )
+    return PageOptions()
+
+
+def _article(path: Path, check: Checker) -> Article | None:
+    raw = _load(path, check)
+    shown = check.shown(path)
+    if raw is None:
+        if not any(p.where.file == shown for p in check.problems):
+            check.error(
+                Where(shown, 1, 1),
+                "content.empty-file",
+                "the article file is empty",
+                "an article needs at least id, title and body",
+            )
+        return None
+    data = check.fields(raw, schema.ARTICLE, "an article")
+    if data is None:
+        check.error(
+            Where(shown, 1, 1),
+            "content.wrong-type",
+            "an article must be a mapping of fields",
+            "start with id: and title:",
+        )
+        return None
+    if data.get("id") and not _ID.match(data["id"]):
+        check.error(
+            data.value_where["id"],
+            "content.bad-id",
+            f"id '{data['id']}' may hold only letters, digits, - and _",
+        )
+    article_id = data.get("id") or path.stem
+    all_text: list[str] = []
+    lede = None
+    if data.get("lede"):
+        lede = Paragraph(
+            parse_runs(data["lede"], data.value_where["lede"], check), data.value_where["lede"]
+        )
+        all_text.append(lede.text)
+    blocks = _blocks(data, "body", check, all_text)
+    sections = []
+    for number, (item, where) in enumerate(check.list_items(data, "sections"), start=1):
+        section = check.fields(item, schema.SECTION, "a section")
+        if section is None:
+            check.error(
+                where,
+                "content.wrong-type",
+                f"a section must be a mapping, not {describe(item)}",
+                "give it kicker:, heading: and body:",
+            )
+            continue
+        sections.append(
+            Section(
+                id=check.get(section, "id", f"{article_id}-{number}"),
+                heading=check.get(section, "heading", ""),
+                kicker=check.get(section, "kicker", ""),
+                blocks=_blocks(section, "body", check, all_text),
+                where=where,
+            )
+        )
+    if not blocks and not sections and lede is None:
+        check.error(
+            data.where, "content.empty-article", "the article has no text", "add body: or sections:"
+        )
+    _check_quotes(blocks, sections, all_text, check)
+    bylines = []
+    for item, where in check.list_items(data, "bylines"):
+        byline = check.fields(item, schema.BYLINE, "a byline")
+        if byline is None:
+            check.error(
+                where,
+                "content.wrong-type",
+                f"a byline must be a mapping, not {describe(item)}",
+                "write - role: …\n    name: …",
+            )
+        elif byline.get("name"):
+            bylines.append(Byline(name=byline["name"], role=check.get(byline, "role", "")))
+    return Article(
+        id=article_id,
+        title=check.get(data, "title", ""),
+        running_head=check.get(data, "running_head", "") or check.get(data, "title", ""),
+        column=check.get(data, "column", ""),
+        series=check.get(data, "series", ""),
+        bylines=tuple(bylines),
+        lede=lede,
+        blocks=blocks,
+        sections=tuple(sections),
+        where=data.where,
+    )
+
+
+def _blocks(parent: YMap, key: str, check: Checker, all_text: list[str]) -> tuple:
+    blocks = []
+    for item, where in check.list_items(parent, key):
+        if isinstance(item, str):
+            text = check.text(item, where, "paragraph")
+            paragraph = Paragraph(parse_runs(text, where, check), where)
+            all_text.append(paragraph.text)
+            blocks.append(paragraph)
+        elif isinstance(item, YMap) and len(item) == 1 and next(iter(item)) in schema.BLOCK_KINDS:
+            kind = next(iter(item))
+            if kind == "quote":
+                blocks.append(_quote(item, check))
+            else:
+                figure = _figure(item, check)
+                if figure is not None:
+                    blocks.append(figure)
+        elif isinstance(item, YMap):
+            keys = list(item)
+            unknown = [k for k in keys if k not in schema.BLOCK_KINDS]
+            hint = (
+                did_you_mean(unknown[0], schema.BLOCK_KINDS) if unknown else ""
+            ) or "a block is a paragraph (text), quote: or figure:"
+            message = (
+                f"unknown block '{unknown[0]}'"
+                if unknown
+                else "a block holds one of quote: or figure:, not several"
+            )
+            check.error(
+                item.key_where[unknown[0]] if unknown else where,
+                "content.unknown-block",
+                message,
+                hint,
+            )
+        elif item is None:
+            check.error(where, "content.empty-text", "empty paragraph", "remove the empty '-' line")
+        else:
+            check.error(
+                where,
+                "content.wrong-type",
+                f"a paragraph must be text, not {describe(item)}",
+                "put the text in quotes",
+            )
+    if parent.get(key) is not None and not isinstance(parent.get(key), YList):
+        check.error(
+            parent.value_where[key],
+            "content.wrong-type",
+            f"'{key}' must be a list of paragraphs",
+            "start each paragraph with '- '",
+        )
+    return tuple(blocks)
+
+
+def _quote(item: YMap, check: Checker) -> PullQuote | None:
+    where = item.value_where["quote"]
+    value = item["quote"]
+    if not isinstance(value, str):
+        check.error(
+            where,
+            "content.wrong-type",
+            f"a quote must be text, not {describe(value)}",
+            "put the text in quotes",
+        )
+        return None
+    return PullQuote(check.text(value, where, "quote"), where)
+
+
+def _figure(item: YMap, check: Checker) -> Figure | None:
+    where = item.value_where["figure"]
+    data = check.fields(item["figure"], schema.FIGURE, "a figure")
+    if data is None:
+        check.error(
+            where,
+            "content.wrong-type",
+            "a figure must be a mapping",
+            "give it image:, caption: and credit:",
+        )
+        return None
+    placeholder = bool(data.get("placeholder"))
+    image = None
+    if data.get("image") and placeholder:
+        check.error(
+            data.value_where["placeholder"],
+            "content.figure-placeholder",
+            "a figure has both an image and placeholder: true",
+            "remove placeholder: true now that the image is here",
+        )
+    elif data.get("image"):
+        image = check.inside_book(data["image"], data.value_where["image"], "image")
+        if image is not None and not image.is_file():
+            folder = image.parent
+            check.error(
+                data.value_where["image"],
+                "content.image-missing",
+                f"image not found: {data['image']} (looked in {check.shown(folder)}/)",
+                "check the file name, or set placeholder: true until the photo arrives",
+            )
+            image = None
+    elif not placeholder:
+        check.error(
+            where,
+            "content.figure-image",
+            "a figure needs image: or placeholder: true",
+            "add image: images/<file>",
+        )
+    else:
+        check.warn(
+            data.value_where["placeholder"],
+            "content.placeholder",
+            f"photo missing: a box marked 仅示位置 stands in for '{data.get('caption', '')[:20]}'",
+            "set image: when the photo arrives",
+        )
+    return Figure(
+        caption=data.get("caption") or "",
+        credit=data.get("credit") or "",
+        where=where,
+        image=image,
+        placeholder=placeholder,
+    )
+
+
+def _check_quotes(blocks, sections, all_text: list[str], check: Checker) -> None:
+    text = "".join(all_text)
+    for block in [*blocks, *(b for s in sections for b in s.blocks)]:
+        if isinstance(block, PullQuote) and block.text not in text:
+            check.error(
+                block.where,
+                "content.quote-not-in-text",
+                "a pull quote must repeat words of its article exactly",
+                "copy the sentence from a paragraph of this article",
+            )
+
+
+def _unique_ids(articles: list[Article], check: Checker) -> None:
+    seen: dict[str, Where] = {}
+    for article in articles:
+        for key, where in [
+            (article.id, article.where),
+            *((s.id, s.where) for s in article.sections),
+        ]:
+            if key in seen:
+                first = seen[key]
+                check.error(
+                    where,
+                    "content.duplicate-id",
+                    f"id '{key}' is used twice",
+                    f"first used at {first}; ids must be unique",
+                )
+            else:
+                seen[key] = where
