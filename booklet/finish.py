@@ -1,0 +1,68 @@
+"""PDF bytes from WeasyPrint → the finished file: metadata, language, page labels, a stable ID."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+from dataclasses import dataclass
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
+
+from .model import Book
+
+# The four cover pages of a saddle-stitched booklet have names of their own in Chinese
+# printing; every other page is labelled with the folio printed on it.
+COVER_LABELS = ("封面", "封二", "封三", "封底")
+
+
+@dataclass(frozen=True)
+class Finished:
+    pdf: bytes
+    pages: int
+
+
+def pdf_date(day: datetime.date) -> str:
+    return f"D:{day:%Y%m%d}000000+08'00'"
+
+
+def finish(pdf: bytes, book: Book, *, language: str = "zh-CN") -> Finished:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    count = len(writer.pages)
+    date = pdf_date(book.date)
+    writer.add_metadata(
+        {
+            "/Title": book.title + (f"：{book.subtitle}" if book.subtitle else ""),
+            "/Author": book.publisher,
+            "/Subject": book.description,
+            "/Keywords": ", ".join(book.keywords),
+            "/Creator": "booklet",
+            "/Producer": "booklet (WeasyPrint, pypdf)",
+            "/CreationDate": date,
+            "/ModDate": date,
+        }
+    )
+    writer._root_object[NameObject("/Lang")] = TextStringObject(language)
+    set_page_labels(writer, count)
+    # The same content always gets the same file identifier, so rebuilds are byte-identical.
+    digest = hashlib.md5(pdf, usedforsecurity=False).digest()
+    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
+    out = io.BytesIO()
+    writer.write(out)
+    return Finished(out.getvalue(), count)
+
+
+def set_page_labels(writer: PdfWriter, count: int) -> None:
+    if count < 4:
+        writer.set_page_label(0, count - 1, style="/D", start=1)
+        return
+    writer.set_page_label(0, 0, prefix=COVER_LABELS[0])
+    writer.set_page_label(1, 1, prefix=COVER_LABELS[1])
+    writer.set_page_label(2, count - 3, style="/D", start=3)
+    writer.set_page_label(count - 2, count - 2, prefix=COVER_LABELS[2])
+    writer.set_page_label(count - 1, count - 1, prefix=COVER_LABELS[3])
+
+
+def page_labels(pdf: bytes) -> list[str]:
+    return list(PdfReader(io.BytesIO(pdf)).page_labels)

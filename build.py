@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""The command: parse options, build the booklet, report problems, set the exit status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python build.py",
+        description="Build a Chinese booklet PDF from the YAML content in a book folder.",
+        epilog="Exit status: 0 built; 1 content or style errors (nothing written); "
+        "2 wrong command line.",
+    )
+    p.add_argument(
+        "--book",
+        type=Path,
+        default=HERE / "book",
+        metavar="DIR",
+        help="book folder holding book.yaml and the articles (default: book/)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=HERE / "dist",
+        metavar="DIR",
+        help="output folder (default: dist/)",
+    )
+    p.add_argument(
+        "--html",
+        action="store_true",
+        help="also write DIR/<slug>.html, the HTML handed to WeasyPrint; "
+        "it renders with the plain weasyprint command",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings (placeholders, missing subsetter, …) as errors",
+    )
+    p.add_argument(
+        "--no-typeset",
+        action="store_true",
+        help="leave out the Chinese typesetting pass (to compare with plain WeasyPrint)",
+    )
+    p.add_argument(
+        "--check-typography",
+        nargs="?",
+        const="",
+        metavar="PDF",
+        help="report the Chinese typesetting rules measured on a PDF "
+        "(default: the booklet just built) and exit 1 if any is broken",
+    )
+    p.add_argument("--quiet", action="store_true", help="print only problems")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code else EXIT_OK
+
+    from booklet import pipeline
+    from booklet.problems import BuildFailed, summary
+
+    if args.check_typography:  # a PDF given: only measure it
+        return report_typography(Path(args.check_typography), None)
+    options = pipeline.Options(
+        book=args.book,
+        out=args.out,
+        html=args.html,
+        strict=args.strict,
+        typeset=not args.no_typeset,
+    )
+    if not (args.book / "book.yaml").is_file():
+        print(
+            f"{args.book}: error: no book.yaml in this folder — give --book the folder "
+            "that holds book.yaml [usage.book]",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        result = pipeline.build(options)
+    except BuildFailed as failed:
+        for problem in failed.problems:
+            print(problem, file=sys.stderr)
+        print(f"Aborted: {summary(failed.problems)}. Nothing was written.", file=sys.stderr)
+        return EXIT_CONTENT
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    if not args.quiet:
+        stages = "  ".join(f"{name} {seconds:.2f}s" for name, seconds in result.timings.items())
+        print(f"{stages}", file=sys.stderr)
+        blanks = f", {result.blank_pages_added} blank added" if result.blank_pages_added else ""
+        print(f"{result.pages} pages{blanks}; {summary(result.problems)}", file=sys.stderr)
+    for path in result.written:
+        print(path)
+    if args.check_typography is not None:
+        return report_typography(result.pdf, result.book)
+    return EXIT_OK
+
+
+def report_typography(pdf: Path, book) -> int:
+    from booklet import typocheck
+
+    if not pdf.is_file():
+        print(f"{pdf}: error: no such PDF [usage.pdf]", file=sys.stderr)
+        return EXIT_USAGE
+    paragraphs = [p.text for a in book.articles for p in a.paragraphs()] if book else None
+    report = typocheck.check_pdf(pdf, source_paragraphs=paragraphs)
+    print(typocheck.format_report(report))
+    return EXIT_CONTENT if report.violations else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
