@@ -31,18 +31,18 @@ def finish(pdf: bytes, book: Book, *, language: str = "zh-CN") -> Finished:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     count = len(writer.pages)
     date = pdf_date(book.date)
-    writer.add_metadata(
-        {
-            "/Title": book.title + (f"：{book.subtitle}" if book.subtitle else ""),
-            "/Author": book.publisher,
-            "/Subject": book.description,
-            "/Keywords": ", ".join(book.keywords),
-            "/Creator": "booklet",
-            "/Producer": "booklet (WeasyPrint, pypdf)",
-            "/CreationDate": date,
-            "/ModDate": date,
-        }
-    )
+    metadata = {
+        "/Title": book.title + (f"：{book.subtitle}" if book.subtitle else ""),
+        "/Author": book.publisher,
+        "/Subject": book.description,
+        "/Keywords": ", ".join(book.keywords),
+        "/Creator": "booklet",
+        "/Producer": "booklet (WeasyPrint, pypdf)",
+        "/CreationDate": date,
+        "/ModDate": date,
+    }
+    writer.metadata = None
+    writer.add_metadata({key: value for key, value in metadata.items() if value})
     writer._root_object[NameObject("/Lang")] = TextStringObject(language)
     set_page_labels(writer, count)
     # The same content always gets the same file identifier, so rebuilds are byte-identical.

@@ -65,9 +65,14 @@ def load_yaml(path: Path, shown_as: str) -> Any:
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, file: str, text: str):
     mark = exc.problem_mark or exc.context_mark
-    where = Where(file, mark.line + 1, mark.column + 1) if mark else Where(file)
     message = (exc.problem or exc.context or "invalid YAML").strip()
     hint = "check indentation and quoting"
+    if exc.context_mark and "quoted scalar" in (exc.context or ""):
+        # The end of the file is where YAML noticed; the opening quote is what to fix.
+        mark = exc.context_mark
+        message = "this quote is never closed"
+        hint = "close it on the same paragraph, or remove it"
+    where = Where(file, mark.line + 1, mark.column + 1) if mark else Where(file)
     if "'\\t'" in message or "\\t" in message:
         message = "tab character in indentation"
         hint = "indent with spaces, not tabs"

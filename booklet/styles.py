@@ -10,10 +10,10 @@ from .render import url_from
 
 LAYERS = "tokens, base, page, components, theme, profile"
 FONT_CREDITS = (
-    "正文 思源宋体 Noto Serif CJK SC",
-    "标题 思源黑体 Noto Sans CJK SC",
-    "摘句、导语、图说 霞鹜文楷 LXGW WenKai",
-    "均依 SIL 开源字体许可 1.1 使用",
+    "正文：思源宋体（Noto Serif CJK SC）",
+    "标题：思源黑体（Noto Sans CJK SC）",
+    "导语、摘句、图说：霞鹜文楷（LXGW WenKai）",
+    "均依SIL开源字体许可1.1使用",
 )
 
 

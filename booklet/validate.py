@@ -458,7 +458,7 @@ def _quote(item: YMap, check: Checker) -> PullQuote | None:
 
 
 def _figure(item: YMap, check: Checker) -> Figure | None:
-    where = item.value_where["figure"]
+    where = item.key_where["figure"]
     data = check.fields(item["figure"], schema.FIGURE, "a figure")
     if data is None:
         check.error(

@@ -1,0 +1,148 @@
+"""Broken input → exact problems: code, place and message, every problem in one run."""
+
+from __future__ import annotations
+
+import pytest
+
+from booklet.problems import BuildFailed
+from booklet.validate import read_book
+
+from .conftest import MINIMAL_ARTICLE, MINIMAL_BOOK
+
+ARTICLE_CASES = [
+    # (article yaml, code, message fragment, line, col)
+    ('id: a\ntitle: "不闭合\nbody:\n  - 段落。\n', "content.yaml-syntax", "never closed", 2, 8),
+    ("id: a\ntitle: 标题\nbody:\n\t- 段落。\n", "content.yaml-syntax", "tab", 4, 1),
+    ("id: a\ntitel: 标题\nbody:\n  - 段落。\n", "content.unknown-field", "did you mean 'title'", 2, 1),
+    ("id: a\nbody:\n  - 段落。\n", "content.missing-field", "has no 'title'", 1, 1),
+    ("id: a\ntitle: [一, 二]\nbody:\n  - 段落。\n", "content.wrong-type", "'title' must be text", 2, 8),
+    ("id: a\ntitle: 2026\nbody:\n  - 段落。\n", "content.wrong-type", "not the number 2026", 2, 8),
+    ("id: a\ntitle: 一\ntitle: 二\nbody:\n  - 段落。\n", "content.duplicate-key", "appears twice", 3, 1),
+    (
+        "id: a\ntitle: 标题\nbody:\n  - figure:\n      image: images/none.jpg\n      caption: 图说\n",
+        "content.image-missing",
+        "looked in",
+        5,
+        14,
+    ),
+    (
+        "id: a\ntitle: 标题\nbody:\n  - figure:\n      image: ../../secret.jpg\n      caption: 图说\n",
+        "content.path-outside",
+        "outside the book",
+        5,
+        14,
+    ),
+    (
+        "id: a\ntitle: 标题\nbody:\n  - figure:\n      image: https://example.com/a.jpg\n      caption: 图\n",
+        "content.path-outside",
+        "not a path inside the book",
+        5,
+        14,
+    ),
+    ("id: a\ntitle: 标题\nbody:\n  - 段落。\n  - quote: 不在文中的话\n", "content.quote-not-in-text", "pull quote", 5, 12),
+    ("id: a\ntitle: 标题\nbody:\n  - 这是**粗体\n", "content.emphasis", "'**' is not closed", 4, 5),
+    ("id: a\ntitle: 标题\nbody:\n  - \"段落\\u0007。\"\n", "content.control-char", "U+0007", 4, 5),
+    ("id: a\ntitle: 标题\nbody:\n  - qoute: 段落\n", "content.unknown-block", "did you mean 'quote'", 4, 5),
+    ("id: a\ntitle: 标题\nbody:\n  - figure:\n      caption: 图说\n", "content.figure-image", "needs image", 4, 5),
+    ("id: a b\ntitle: 标题\nbody:\n  - 段落。\n", "content.bad-id", "letters, digits", 1, 5),
+    ("id: a\ntitle: 标题\nsections:\n  - heading: 小标题\n", "content.missing-field", "has no 'body'", 4, 5),
+    ("", "content.empty-file", "empty", 1, 1),
+]
+
+
+@pytest.mark.parametrize(("article", "code", "fragment", "line", "col"), ARTICLE_CASES)
+def test_broken_article_is_reported_at_its_place(make_book, article, code, fragment, line, col):
+    root = make_book(articles={"a.yaml": article})
+    with pytest.raises(BuildFailed) as failed:
+        read_book(root, cwd=root)
+    found = [p for p in failed.value.problems if p.code == code]
+    assert found, [str(p) for p in failed.value.problems]
+    problem = found[0]
+    assert problem.severity == "error"
+    assert fragment in str(problem)
+    assert (problem.where.file, problem.where.line, problem.where.col) == (
+        "articles/a.yaml",
+        line,
+        col,
+    )
+    assert str(problem).startswith(f"articles/a.yaml:{line}:{col}: error: ")
+    assert str(problem).endswith(f"[{code}]")
+
+
+BOOK_CASES = [
+    (MINIMAL_BOOK.replace("date: 2026-01-02", "date: 明天"), "content.wrong-type", "a date", 4, 7),
+    (MINIMAL_BOOK + "page:\n  size: A55\n", "content.page-size", "did you mean 'A5'", 9, 9),
+    (MINIMAL_BOOK + "theme: bookelt\n", "content.unknown-theme", "did you mean 'booklet'", 8, 8),
+    (MINIMAL_BOOK.replace("articles/a.yaml", "articles/b.yaml"), "content.file-missing", "did you mean 'articles/a.yaml'", 7, 5),
+    (MINIMAL_BOOK + "  - articles/a.yaml\n", "content.duplicate-id", "listed twice", 8, 5),
+    (MINIMAL_BOOK.replace("  - articles/a.yaml\n", "  []\n").replace("articles:\n", "articles:"), "content.empty-book", "no articles", 6, 12),
+    (MINIMAL_BOOK.replace("slug: test-book", "slug: 测试/书"), "content.bad-slug", "plain file name", 2, 7),
+    (MINIMAL_BOOK.replace("zh-Hans", "en"), "content.language", "zh-Hans", 5, 11),
+    (MINIMAL_BOOK.replace("publisher: 测试出版\n", ""), "content.missing-field", "has no 'publisher'", 1, 1),
+]
+
+
+@pytest.mark.parametrize(("book", "code", "fragment", "line", "col"), BOOK_CASES)
+def test_broken_book_yaml_is_reported_at_its_place(make_book, book, code, fragment, line, col):
+    root = make_book(book=book)
+    with pytest.raises(BuildFailed) as failed:
+        read_book(root, cwd=root)
+    found = [p for p in failed.value.problems if p.code == code]
+    assert found, [str(p) for p in failed.value.problems]
+    assert fragment in str(found[0])
+    assert (found[0].where.file, found[0].where.line, found[0].where.col) == ("book.yaml", line, col)
+
+
+def test_every_problem_of_every_file_in_one_run(make_book):
+    article_a = "id: a\ntitel: 标题\nbody:\n  - 这是**粗体\n  - qoute: 段落\n"
+    article_b = "id: a\ntitle: 第二篇\nbody:\n  - 段落。\n"
+    book = MINIMAL_BOOK + "  - articles/b.yaml\n"
+    root = make_book(book=book, articles={"a.yaml": article_a, "b.yaml": article_b})
+    with pytest.raises(BuildFailed) as failed:
+        read_book(root, cwd=root)
+    codes = sorted(p.code for p in failed.value.problems)
+    assert codes == [
+        "content.duplicate-id",
+        "content.emphasis",
+        "content.missing-field",
+        "content.unknown-block",
+        "content.unknown-field",
+    ]
+
+
+def test_placeholder_is_a_warning_not_an_error(make_book):
+    article = "id: a\ntitle: 标题\nbody:\n  - 段落。\n  - figure:\n      placeholder: true\n      caption: 图说\n"
+    root = make_book(articles={"a.yaml": article})
+    book, warnings = read_book(root, cwd=root)
+    assert [w.code for w in warnings] == ["content.placeholder"]
+    assert warnings[0].severity == "warning"
+    assert book.articles[0].figures()[0].placeholder
+
+
+def test_line_breaks_between_chinese_characters_vanish(make_book):
+    article = (
+        "id: a\ntitle: 标题\nbody:\n"
+        "  - 第一行文字\n    接着第二行 English words\n    continue here。\n"
+        "  - |\n    字面块第一行\n    第二行 and\n    Latin\n"
+    )
+    root = make_book(articles={"a.yaml": article})
+    book, _ = read_book(root, cwd=root)
+    texts = [p.text for p in book.articles[0].paragraphs()]
+    assert texts == ["第一行文字接着第二行 English words continue here。", "字面块第一行第二行 and Latin"]
+
+
+def test_raw_html_is_kept_as_text(make_book):
+    article = 'id: a\ntitle: 标题<b>粗</b>\nbody:\n  - "<script>alert(1)</script>文字"\n'
+    root = make_book(articles={"a.yaml": article})
+    book, _ = read_book(root, cwd=root)
+    assert book.articles[0].title == "标题<b>粗</b>"
+    assert book.articles[0].paragraphs()[0].text == "<script>alert(1)</script>文字"
+
+
+def test_the_real_book_has_no_errors_and_one_placeholder_warning():
+    from booklet.pipeline import PROJECT
+
+    book, warnings = read_book(PROJECT / "book", cwd=PROJECT)
+    assert [w.code for w in warnings] == ["content.placeholder"]
+    assert [a.id for a in book.articles] == ["feature", "commentary", "cdb"]
+    assert MINIMAL_ARTICLE  # the factory's default article is valid too
