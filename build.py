@@ -58,6 +58,31 @@ def parser() -> argparse.ArgumentParser:
         help="report the Chinese typesetting rules measured on a PDF "
         "(default: the booklet just built) and exit 1 if any is broken",
     )
+    p.add_argument(
+        "--proof",
+        action="store_true",
+        help="also write DIR/proof/: a PNG of every page and a contact sheet of "
+        "all spreads, for review without a PDF viewer",
+    )
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="stay running and rebuild on every change to the book, styles, "
+        "templates or fonts (Ctrl-C stops)",
+    )
+    p.add_argument(
+        "--serve",
+        action="store_true",
+        help="watch, and show the booklet as printed spreads on a local web page "
+        "that refreshes after each rebuild",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        metavar="N",
+        help="port of the preview page on 127.0.0.1 (default: 8765; 0 picks a free one)",
+    )
     p.add_argument("--quiet", action="store_true", help="print only problems")
     return p
 
@@ -79,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         html=args.html,
         strict=args.strict,
         typeset=not args.no_typeset,
+        proof=args.proof,
     )
     if not (args.book / "book.yaml").is_file():
         print(
@@ -87,6 +113,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if args.watch or args.serve:
+        from booklet import watch
+
+        return watch.main(
+            options, serve=args.serve, port=args.port, quiet=args.quiet, proof=args.proof
+        )
     try:
         result = pipeline.build(options)
     except BuildFailed as failed:

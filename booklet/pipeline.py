@@ -12,7 +12,7 @@ from pathlib import Path
 
 from weasyprint.text.fonts import FontConfiguration
 
-from . import paginate, preflight, render, styles
+from . import glyphs, paginate, preflight, render, styles
 from .finish import finish
 from .model import Book
 from .problems import BuildFailed, Problem, Where, error, warning
@@ -30,6 +30,7 @@ class Options:
     html: bool = False  # also write the HTML handed to WeasyPrint
     strict: bool = False  # warnings fail the build
     typeset: bool = True  # the Chinese typesetting pass and justification hook
+    proof: bool = False  # also write proof/: a PNG per page and a contact sheet of spreads
 
 
 @dataclass
@@ -62,7 +63,7 @@ def build(options: Options, cwd: Path | None = None) -> Result:
     clock = Stopwatch()
     problems: list[Problem] = []
     with clock.stage("load+validate"):
-        book, found = read_book(options.book, cwd)
+        book, found = read_book(options.book, cwd, glyphs.coverage(FONTS))
         problems += found
     if paginate.subsetter_missing():
         problems.append(
@@ -113,6 +114,14 @@ def build(options: Options, cwd: Path | None = None) -> Result:
     written = [write_atomic(pdf_path, finished.pdf)]
     if options.html:
         written.append(write_atomic(html_path, html.encode("utf-8")))
+    if options.proof:
+        with clock.stage("proof"):
+            from . import proof
+
+            pages = proof.page_pngs(finished.pdf)
+            for number, png in enumerate(pages, start=1):
+                written.append(write_atomic(out / "proof" / f"page-{number:03d}.png", png))
+            written.append(write_atomic(out / "proof" / "spreads.png", proof.contact_sheet(pages)))
     return Result(book, pdf_path, finished.pages, blanks, problems, clock.timings, written)
 
 

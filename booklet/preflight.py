@@ -10,7 +10,6 @@ from pypdf import PdfReader
 
 from .problems import Problem, Where, error
 
-
 _FACE = re.compile(r"@font-face\s*{[^}]*font-family:\s*[\"']([^\"']+)[\"']", re.S)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema
+from .glyphs import Coverage
 from .load import YList, YMap, load_yaml
 from .model import Article, Book, Byline, Figure, PageOptions, Paragraph, PullQuote, Run, Section
 from .problems import BuildFailed, Problem, Where, did_you_mean, error, relative, warning
@@ -22,9 +23,10 @@ _CONTROL = re.compile(
 class Checker:
     """Collects problems while reading raw YAML values against the schema."""
 
-    def __init__(self, root: Path, cwd: Path):
+    def __init__(self, root: Path, cwd: Path, glyphs: Coverage | None):
         self.root = root
         self.cwd = cwd
+        self.glyphs = glyphs
         self.problems: list[Problem] = []
 
     def shown(self, path: Path) -> str:
@@ -90,6 +92,14 @@ class Checker:
                 f"'{key}' is empty",
                 "write the text or remove the field",
             )
+        for index, char in self.glyphs.missing(text) if self.glyphs else ():
+            self.error(
+                where,
+                "content.no-glyph",
+                f"no font in fonts/ has the character '{char}' (U+{ord(char):04X}), "
+                f"character {index + 1} of this {key}",
+                "replace it, or add a font that has it (see fonts/README.md)",
+            )
         return text.strip()
 
     def get(self, mapping: YMap | None, key: str, default: Any = None) -> Any:
@@ -150,11 +160,16 @@ def parse_runs(text: str, where: Where, check: Checker) -> tuple[Run, ...]:
     return tuple(runs)
 
 
-def read_book(root: Path, cwd: Path | None = None) -> tuple[Book, tuple[Problem, ...]]:
-    """Read and check a book folder: the Book and its warnings, or BuildFailed with all problems."""
+def read_book(
+    root: Path, cwd: Path | None = None, glyphs: Coverage | None = None
+) -> tuple[Book, tuple[Problem, ...]]:
+    """Read and check a book folder: the Book and its warnings, or BuildFailed with all problems.
+
+    With glyphs, every character of the text must be in one of the fonts.
+    """
     cwd = cwd or Path.cwd()
     root = root.resolve()
-    check = Checker(root, cwd)
+    check = Checker(root, cwd, glyphs)
     book_file = root / "book.yaml"
     raw = _load(book_file, check)
     book = check.fields(raw, schema.BOOK, "book.yaml")

@@ -69,7 +69,9 @@ def make_book(tmp_path) -> Callable[..., Path]:
             shutil.rmtree(root)
         (root / "articles").mkdir(parents=True)
         (root / "book.yaml").write_text(textwrap.dedent(book), encoding="utf-8")
-        for name, text in (articles if articles is not None else {"a.yaml": MINIMAL_ARTICLE}).items():
+        for name, text in (
+            articles if articles is not None else {"a.yaml": MINIMAL_ARTICLE}
+        ).items():
             (root / "articles" / name).write_text(textwrap.dedent(text), encoding="utf-8")
         for name, data in images:
             path = root / name

@@ -23,9 +23,7 @@ def body_chars(page: pdfplumber.page.Page, top_mm: float, bottom_mm: float) -> l
     pull quotes left out: they repeat text of the article in the quote face."""
     top, bottom = top_mm * MM - 2, page.height - bottom_mm * MM + 2
     return [
-        c
-        for c in page.chars
-        if top <= c["top"] and c["bottom"] <= bottom and not is_pull_quote(c)
+        c for c in page.chars if top <= c["top"] and c["bottom"] <= bottom and not is_pull_quote(c)
     ]
 
 
@@ -53,7 +51,7 @@ def toc_entries(pdf_bytes: bytes, toc_pages: list[int]) -> list[TocEntry]:
                 dest = annot.get("/Dest")
                 if dest is None:
                     continue
-                x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
+                _, y0, _, y1 = (float(v) for v in annot["/Rect"])
                 target = reader.get_destination_page_number(reader.named_destinations[str(dest)])
                 links.append((page.height - max(y0, y1), page.height - min(y0, y1), target + 1))
             for line in page.extract_text_lines():

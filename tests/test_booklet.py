@@ -97,7 +97,9 @@ def test_articles_open_on_right_hand_pages(article_pages, booklet):
 
 def test_toc_numbers_match_links_and_headings(booklet, booklet_pdf):
     toc_page = next(
-        i + 1 for i, p in enumerate(booklet_pdf.pages) if squeeze(p.extract_text()).startswith("目录")
+        i + 1
+        for i, p in enumerate(booklet_pdf.pages)
+        if squeeze(p.extract_text()).startswith("目录")
     )
     entries = toc_entries(booklet.pdf_bytes, [toc_page])
     book = booklet.result.book
@@ -132,7 +134,9 @@ def test_running_heads_and_folios(booklet_pdf, booklet, article_pages):
     heads = {a.running_head for a in book.articles} | {"目录"}
     for number, page in enumerate(booklet_pdf.pages, start=1):
         top = "".join(c["text"] for c in page.chars if c["bottom"] < (TOP_MM - 2) * 72 / 25.4)
-        foot = "".join(c["text"] for c in page.chars if c["top"] > page.height - BOTTOM_MM * 72 / 25.4 + 2)
+        foot = "".join(
+            c["text"] for c in page.chars if c["top"] > page.height - BOTTOM_MM * 72 / 25.4 + 2
+        )
         has_body = bool(body_chars(page, TOP_MM, BOTTOM_MM))
         if number in (1, 2, 3, 4, len(booklet_pdf.pages)) or not has_body:
             assert top == "" and not foot.isdigit(), (number, top, foot)
@@ -147,7 +151,9 @@ def test_running_heads_and_folios(booklet_pdf, booklet, article_pages):
 
 
 def test_fonts_are_embedded_and_all_from_the_fonts_folder(booklet):
-    out = subprocess.run(["pdffonts", str(booklet.path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["pdffonts", str(booklet.path)], capture_output=True, text=True, check=True
+    )
     rows = out.stdout.splitlines()[2:]
     assert rows
     for row in rows:
@@ -176,7 +182,9 @@ def test_build_reports_no_engine_warnings(booklet):
 
 def test_placeholder_is_visibly_marked_with_the_real_caption(booklet_pdf, booklet):
     figure = next(f for a in booklet.result.book.articles for f in a.figures())
-    page = next(p for p in booklet_pdf.pages if squeeze(figure.caption) in squeeze(p.extract_text()))
+    page = next(
+        p for p in booklet_pdf.pages if squeeze(figure.caption) in squeeze(p.extract_text())
+    )
     text = squeeze(page.extract_text())
     assert "仅示位置" in text
     assert squeeze(figure.credit) in text

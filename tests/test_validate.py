@@ -13,11 +13,29 @@ ARTICLE_CASES = [
     # (article yaml, code, message fragment, line, col)
     ('id: a\ntitle: "不闭合\nbody:\n  - 段落。\n', "content.yaml-syntax", "never closed", 2, 8),
     ("id: a\ntitle: 标题\nbody:\n\t- 段落。\n", "content.yaml-syntax", "tab", 4, 1),
-    ("id: a\ntitel: 标题\nbody:\n  - 段落。\n", "content.unknown-field", "did you mean 'title'", 2, 1),
+    (
+        "id: a\ntitel: 标题\nbody:\n  - 段落。\n",
+        "content.unknown-field",
+        "did you mean 'title'",
+        2,
+        1,
+    ),
     ("id: a\nbody:\n  - 段落。\n", "content.missing-field", "has no 'title'", 1, 1),
-    ("id: a\ntitle: [一, 二]\nbody:\n  - 段落。\n", "content.wrong-type", "'title' must be text", 2, 8),
+    (
+        "id: a\ntitle: [一, 二]\nbody:\n  - 段落。\n",
+        "content.wrong-type",
+        "'title' must be text",
+        2,
+        8,
+    ),
     ("id: a\ntitle: 2026\nbody:\n  - 段落。\n", "content.wrong-type", "not the number 2026", 2, 8),
-    ("id: a\ntitle: 一\ntitle: 二\nbody:\n  - 段落。\n", "content.duplicate-key", "appears twice", 3, 1),
+    (
+        "id: a\ntitle: 一\ntitle: 二\nbody:\n  - 段落。\n",
+        "content.duplicate-key",
+        "appears twice",
+        3,
+        1,
+    ),
     (
         "id: a\ntitle: 标题\nbody:\n  - figure:\n      image: images/none.jpg\n      caption: 图说\n",
         "content.image-missing",
@@ -39,13 +57,37 @@ ARTICLE_CASES = [
         5,
         14,
     ),
-    ("id: a\ntitle: 标题\nbody:\n  - 段落。\n  - quote: 不在文中的话\n", "content.quote-not-in-text", "pull quote", 5, 12),
+    (
+        "id: a\ntitle: 标题\nbody:\n  - 段落。\n  - quote: 不在文中的话\n",
+        "content.quote-not-in-text",
+        "pull quote",
+        5,
+        12,
+    ),
     ("id: a\ntitle: 标题\nbody:\n  - 这是**粗体\n", "content.emphasis", "'**' is not closed", 4, 5),
-    ("id: a\ntitle: 标题\nbody:\n  - \"段落\\u0007。\"\n", "content.control-char", "U+0007", 4, 5),
-    ("id: a\ntitle: 标题\nbody:\n  - qoute: 段落\n", "content.unknown-block", "did you mean 'quote'", 4, 5),
-    ("id: a\ntitle: 标题\nbody:\n  - figure:\n      caption: 图说\n", "content.figure-image", "needs image", 4, 5),
+    ('id: a\ntitle: 标题\nbody:\n  - "段落\\u0007。"\n', "content.control-char", "U+0007", 4, 5),
+    (
+        "id: a\ntitle: 标题\nbody:\n  - qoute: 段落\n",
+        "content.unknown-block",
+        "did you mean 'quote'",
+        4,
+        5,
+    ),
+    (
+        "id: a\ntitle: 标题\nbody:\n  - figure:\n      caption: 图说\n",
+        "content.figure-image",
+        "needs image",
+        4,
+        5,
+    ),
     ("id: a b\ntitle: 标题\nbody:\n  - 段落。\n", "content.bad-id", "letters, digits", 1, 5),
-    ("id: a\ntitle: 标题\nsections:\n  - heading: 小标题\n", "content.missing-field", "has no 'body'", 4, 5),
+    (
+        "id: a\ntitle: 标题\nsections:\n  - heading: 小标题\n",
+        "content.missing-field",
+        "has no 'body'",
+        4,
+        5,
+    ),
     ("", "content.empty-file", "empty", 1, 1),
 ]
 
@@ -73,12 +115,36 @@ BOOK_CASES = [
     (MINIMAL_BOOK.replace("date: 2026-01-02", "date: 明天"), "content.wrong-type", "a date", 4, 7),
     (MINIMAL_BOOK + "page:\n  size: A55\n", "content.page-size", "did you mean 'A5'", 9, 9),
     (MINIMAL_BOOK + "theme: bookelt\n", "content.unknown-theme", "did you mean 'booklet'", 8, 8),
-    (MINIMAL_BOOK.replace("articles/a.yaml", "articles/b.yaml"), "content.file-missing", "did you mean 'articles/a.yaml'", 7, 5),
+    (
+        MINIMAL_BOOK.replace("articles/a.yaml", "articles/b.yaml"),
+        "content.file-missing",
+        "did you mean 'articles/a.yaml'",
+        7,
+        5,
+    ),
     (MINIMAL_BOOK + "  - articles/a.yaml\n", "content.duplicate-id", "listed twice", 8, 5),
-    (MINIMAL_BOOK.replace("  - articles/a.yaml\n", "  []\n").replace("articles:\n", "articles:"), "content.empty-book", "no articles", 6, 12),
-    (MINIMAL_BOOK.replace("slug: test-book", "slug: 测试/书"), "content.bad-slug", "plain file name", 2, 7),
+    (
+        MINIMAL_BOOK.replace("  - articles/a.yaml\n", "  []\n").replace("articles:\n", "articles:"),
+        "content.empty-book",
+        "no articles",
+        6,
+        12,
+    ),
+    (
+        MINIMAL_BOOK.replace("slug: test-book", "slug: 测试/书"),
+        "content.bad-slug",
+        "plain file name",
+        2,
+        7,
+    ),
     (MINIMAL_BOOK.replace("zh-Hans", "en"), "content.language", "zh-Hans", 5, 11),
-    (MINIMAL_BOOK.replace("publisher: 测试出版\n", ""), "content.missing-field", "has no 'publisher'", 1, 1),
+    (
+        MINIMAL_BOOK.replace("publisher: 测试出版\n", ""),
+        "content.missing-field",
+        "has no 'publisher'",
+        1,
+        1,
+    ),
 ]
 
 
@@ -90,7 +156,11 @@ def test_broken_book_yaml_is_reported_at_its_place(make_book, book, code, fragme
     found = [p for p in failed.value.problems if p.code == code]
     assert found, [str(p) for p in failed.value.problems]
     assert fragment in str(found[0])
-    assert (found[0].where.file, found[0].where.line, found[0].where.col) == ("book.yaml", line, col)
+    assert (found[0].where.file, found[0].where.line, found[0].where.col) == (
+        "book.yaml",
+        line,
+        col,
+    )
 
 
 def test_every_problem_of_every_file_in_one_run(make_book):
@@ -128,7 +198,10 @@ def test_line_breaks_between_chinese_characters_vanish(make_book):
     root = make_book(articles={"a.yaml": article})
     book, _ = read_book(root, cwd=root)
     texts = [p.text for p in book.articles[0].paragraphs()]
-    assert texts == ["第一行文字接着第二行 English words continue here。", "字面块第一行第二行 and Latin"]
+    assert texts == [
+        "第一行文字接着第二行 English words continue here。",
+        "字面块第一行第二行 and Latin",
+    ]
 
 
 def test_raw_html_is_kept_as_text(make_book):
@@ -146,3 +219,32 @@ def test_the_real_book_has_no_errors_and_one_placeholder_warning():
     assert [w.code for w in warnings] == ["content.placeholder"]
     assert [a.id for a in book.articles] == ["feature", "commentary", "cdb"]
     assert MINIMAL_ARTICLE  # the factory's default article is valid too
+
+
+def test_a_character_outside_every_font_is_named_with_its_place(make_book):
+    from booklet.glyphs import coverage
+    from booklet.pipeline import FONTS
+
+    article = "id: a\ntitle: 标题\nbody:\n  - 第一段。\n  - 表情😀和生僻字𠀀。\n"
+    root = make_book(articles={"a.yaml": article})
+    with pytest.raises(BuildFailed) as failed:
+        read_book(root, cwd=root, glyphs=coverage(FONTS))
+    messages = [str(p) for p in failed.value.problems]
+    assert messages == [
+        "articles/a.yaml:5:5: error: no font in fonts/ has the character '😀' (U+1F600), "
+        "character 3 of this paragraph — replace it, or add a font that has it "
+        "(see fonts/README.md) [content.no-glyph]",
+        "articles/a.yaml:5:5: error: no font in fonts/ has the character '𠀀' (U+20000), "
+        "character 8 of this paragraph — replace it, or add a font that has it "
+        "(see fonts/README.md) [content.no-glyph]",
+    ]
+
+
+def test_rare_characters_the_fonts_have_pass(make_book):
+    from booklet.glyphs import coverage
+    from booklet.pipeline import FONTS
+
+    article = "id: a\ntitle: 嘉陵江碕石\nbody:\n  - 碕石、夏坝、AMOLED、12吋。\n"
+    root = make_book(articles={"a.yaml": article})
+    book, _ = read_book(root, cwd=root, glyphs=coverage(FONTS))
+    assert book.articles[0].title == "嘉陵江碕石"

@@ -1,0 +1,72 @@
+"""The command as an editor runs it: exit statuses, messages on stderr, last good PDF kept."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from booklet.pipeline import PROJECT
+
+from .conftest import MINIMAL_ARTICLE
+
+
+def run(*args: str, cwd=PROJECT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(PROJECT / "build.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_help_documents_every_option():
+    import build
+
+    done = run("--help")
+    assert done.returncode == 0
+    for action in build.parser()._actions:
+        for flag in action.option_strings:
+            assert flag in done.stdout
+    assert "Exit status" in done.stdout
+
+
+def test_wrong_command_line_exits_2():
+    assert run("--no-such-option").returncode == 2
+    missing = run("--book", "/nonexistent/book")
+    assert missing.returncode == 2
+    assert "no book.yaml" in missing.stderr
+
+
+def test_build_then_broken_edit_keeps_the_last_good_pdf(make_book, tmp_path):
+    root = make_book()
+    out = tmp_path / "out"
+    done = run("--book", str(root), "--out", str(out), "--quiet")
+    assert done.returncode == 0, done.stderr
+    pdf = out / "test-book.pdf"
+    assert done.stdout.strip() == str(pdf)
+    good = pdf.read_bytes()
+    assert good.startswith(b"%PDF-")
+
+    broken = (
+        MINIMAL_ARTICLE.replace("title:", "titel:") + "  - figure:\n      image: images/x.jpg\n"
+    )
+    (root / "articles" / "a.yaml").write_text(broken, encoding="utf-8")
+    failed = run("--book", str(root), "--out", str(out))
+    assert failed.returncode == 1
+    lines = failed.stderr.strip().splitlines()
+    assert lines[-1] == "Aborted: 4 errors, 0 warnings. Nothing was written."
+    assert any(
+        line.endswith("[content.unknown-field]") and ":2:1: error: unknown field 'titel'" in line
+        for line in lines
+    )
+    codes = sorted(line.rsplit("[", 1)[-1] for line in lines[:-1])
+    assert codes == [
+        "content.image-missing]",
+        "content.missing-field]",
+        "content.missing-field]",
+        "content.unknown-field]",
+    ]
+    assert "Traceback" not in failed.stderr
+    assert pdf.read_bytes() == good
+    assert [p.name for p in out.iterdir()] == ["test-book.pdf"]  # no temporary file left
