@@ -35,6 +35,27 @@ def parser() -> argparse.ArgumentParser:
         help="output folder (default: dist/)",
     )
     p.add_argument(
+        "--profile",
+        choices=["screen", "print", "imposed", "proof", "all"],
+        default="screen",
+        help="which PDFs: screen (DIR/<slug>.pdf, the default), print (<slug>-print.pdf: "
+        "3 mm bleed, crop marks), imposed (<slug>-imposed.pdf: saddle-stitch sheets), "
+        "proof (<slug>-proof.pdf: 校样 with type-area outlines), or all of them",
+    )
+    p.add_argument(
+        "--creep",
+        type=float,
+        default=0.0,
+        metavar="MM",
+        help="creep compensation of the imposed sheets, in mm (default 0)",
+    )
+    p.add_argument(
+        "--allow-placeholders",
+        action="store_true",
+        help="let the print and imposed PDFs carry placeholder boxes for missing photos "
+        "(otherwise an error there; always a warning)",
+    )
+    p.add_argument(
         "--html",
         action="store_true",
         help="also write DIR/<slug>.html, the HTML handed to WeasyPrint; "
@@ -105,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         strict=args.strict,
         typeset=not args.no_typeset,
         proof=args.proof,
+        profile=args.profile,
+        creep_mm=args.creep,
+        allow_placeholders=args.allow_placeholders,
     )
     if not (args.book / "book.yaml").is_file():
         print(

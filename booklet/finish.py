@@ -8,8 +8,14 @@ import io
 from dataclasses import dataclass
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
+from pypdf.generic import (
+    ArrayObject,
+    ByteStringObject,
+    NameObject,
+    TextStringObject,
+)
 
+from .marks import draw_over
 from .model import Book
 
 # The four cover pages of a saddle-stitched booklet have names of their own in Chinese
@@ -66,3 +72,25 @@ def set_page_labels(writer: PdfWriter, count: int) -> None:
 
 def page_labels(pdf: bytes) -> list[str]:
     return list(PdfReader(io.BytesIO(pdf)).page_labels)
+
+
+def outline_type_area(pdf: bytes, document) -> bytes:
+    """The proof (校样): each page's type area outlined in cyan, as WeasyPrint laid it out."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for page, laid in zip(writer.pages, document.pages, strict=True):
+        box = laid._page_box
+        if not box.margin_left and not box.margin_top:
+            continue  # covers and fillers have no type area
+        px = 0.75  # CSS px → pt
+        x = (box.margin_left + box.padding_left + box.border_left_width) * px
+        top = (box.margin_top + box.padding_top + box.border_top_width) * px
+        width, height = box.width * px, box.height * px
+        page_top = float(page.mediabox.top)
+        ops = (
+            f"q 0 0.6 0.8 RG 0.3 w [1.5 1.5] 0 d "
+            f"{x:.3f} {page_top - top - height:.3f} {width:.3f} {height:.3f} re S Q"
+        )
+        draw_over(writer, page, ops)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

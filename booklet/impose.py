@@ -41,9 +41,9 @@ How a sheet is built
   DeviceCMYK 100/100/100/100). Drawn only outside the bleed:
   crop marks at the four outer corners of the spread (0.25 pt lines, 4 mm long, starting
   3 mm or the bleed, whichever is larger, outside the trim; none at the spine, which is
-  folded, not cut), a dashed fold mark on the spine line above and below the spread, and a
-  label such as ``sheet 1 front`` in 6 pt Helvetica (a standard font, not embedded) in the
-  margin below the left page.
+  folded, not cut) and a dashed fold mark on the spine line above and below the spread
+  (booklet/marks.py). No text label: it would need a font, and a print file embeds every
+  font it uses.
 * Output: annotations (links), the outline and the structure tree of the input are not
   carried over (a print file). The PDF version of the input is kept. No /ID, no dates:
   the same input gives the same bytes.
@@ -67,6 +67,16 @@ from pypdf.generic import (
     RectangleObject,
 )
 
+from .marks import (
+    COLOUR_SPACE,
+    MARK_LENGTH_MM,
+    MARK_OFFSET_MM,
+    PT_PER_MM,
+    mark_operators,
+    registration_colour_space,
+)
+from .marks import number as _n
+
 __all__ = [
     "ISO_SHEETS_MM",
     "ImposeError",
@@ -76,7 +86,6 @@ __all__ = [
     "smallest_iso_sheet",
 ]
 
-PT_PER_MM = 72 / 25.4
 
 #: Sheets considered when no sheet size is given: (name, short side, long side) in mm.
 #: ISO 216 A and B series, ISO 217 RA and SRA (oversized press sheets) series.
@@ -105,12 +114,6 @@ ISO_SHEETS_MM: tuple[tuple[str, float, float], ...] = (
     ),
 )  # fmt: skip
 
-#: Crop marks start this far outside the trim (or at the bleed edge, if that is further).
-MARK_OFFSET_MM = 3.0
-#: Length of each crop mark and fold mark.
-MARK_LENGTH_MM = 4.0
-MARK_LINE_WIDTH_PT = 0.25
-LABEL_FONT_SIZE_PT = 6.0
 
 _FIT_TOLERANCE_MM = 0.05  # 296.0 mm of A5 spread in 297 mm of A4, 2 x 148.0000001 mm, ...
 _SIZE_TOLERANCE_PT = 0.1  # pages count as the same trim size within this
@@ -254,8 +257,7 @@ def impose(pdf: bytes, options: ImposeOptions = ImposeOptions()) -> bytes:
             f"creep_mm={options.creep_mm:g} moves the centre pages by {_mm(max_shift)} mm, "
             f"more than the page width {_mm(trim_w)} mm"
         )
-    registration = writer._add_object(_registration_colour_space()) if options.marks else None
-    label_font = writer._add_object(_label_font()) if options.marks else None
+    registration = writer._add_object(registration_colour_space()) if options.marks else None
 
     for side_index, pair in enumerate(order):
         sheet = side_index // 2
@@ -282,13 +284,10 @@ def impose(pdf: bytes, options: ImposeOptions = ImposeOptions()) -> bytes:
         if xobjects:
             resources[NameObject("/XObject")] = xobjects
         if options.marks:
-            assert registration is not None and label_font is not None
             resources[NameObject("/ColorSpace")] = DictionaryObject(
-                {NameObject("/BkRegistration"): registration}
+                {NameObject(COLOUR_SPACE): registration}
             )
-            resources[NameObject("/Font")] = DictionaryObject({NameObject("/BkLabel"): label_font})
-            side = "front" if side_index % 2 == 0 else "back"
-            ops.append(_marks(trim, spine_x, mark_offset, f"sheet {sheet + 1} {side}"))
+            ops.append(mark_operators(trim, mark_offset, spine_x))
         page[NameObject("/Resources")] = resources
         content = DecodedStreamObject()
         content.set_data(("\n".join(ops) + "\n").encode("ascii"))
@@ -391,60 +390,6 @@ def _page_form(
     return form.flate_encode()
 
 
-def _registration_colour_space() -> ArrayObject:
-    """[/Separation /All /DeviceCMYK tint -> 100/100/100/100]: the registration colour."""
-    tint = DictionaryObject(
-        {
-            NameObject("/FunctionType"): NumberObject(2),
-            NameObject("/Domain"): ArrayObject([NumberObject(0), NumberObject(1)]),
-            NameObject("/C0"): ArrayObject([NumberObject(0)] * 4),
-            NameObject("/C1"): ArrayObject([NumberObject(1)] * 4),
-            NameObject("/N"): NumberObject(1),
-        }
-    )
-    return ArrayObject(
-        [NameObject("/Separation"), NameObject("/All"), NameObject("/DeviceCMYK"), tint]
-    )
-
-
-def _label_font() -> DictionaryObject:
-    return DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"),
-            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-        }
-    )
-
-
-def _marks(trim: RectangleObject, spine_x: float, offset: float, label: str) -> str:
-    """Content operators for crop marks, fold marks and the sheet label."""
-    length = MARK_LENGTH_MM * PT_PER_MM
-    lines: list[tuple[float, float, float, float]] = []
-    for x, dx in ((float(trim.left), -1), (float(trim.right), 1)):
-        for y, dy in ((float(trim.bottom), -1), (float(trim.top), 1)):
-            lines.append((x + dx * offset, y, x + dx * (offset + length), y))  # horizontal
-            lines.append((x, y + dy * offset, x, y + dy * (offset + length)))  # vertical
-    folds = [
-        (spine_x, float(trim.top) + offset, spine_x, float(trim.top) + offset + length),
-        (spine_x, float(trim.bottom) - offset, spine_x, float(trim.bottom) - offset - length),
-    ]
-
-    def path(segments: list[tuple[float, float, float, float]]) -> str:
-        return " ".join(f"{_n(a)} {_n(b)} m {_n(c)} {_n(d)} l" for a, b, c, d in segments)
-
-    label_x = float(trim.left) + 2 * MARK_LENGTH_MM * PT_PER_MM
-    label_y = float(trim.bottom) - offset - length + 1.0 * PT_PER_MM
-    text = label.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    return (
-        f"q /BkRegistration CS 1 SCN /BkRegistration cs 1 scn {_n(MARK_LINE_WIDTH_PT)} w 0 J "
-        f"[] 0 d {path(lines)} S "
-        f"[2 2] 0 d {path(folds)} S "
-        f"BT /BkLabel {_n(LABEL_FONT_SIZE_PT)} Tf {_n(label_x)} {_n(label_y)} Td ({text}) Tj ET Q"
-    )
-
-
 def _rect(
     r: RectangleObject | tuple[float, float, float, float],
     within: tuple[float, float] | None = None,
@@ -454,12 +399,6 @@ def _rect(
     if within is not None:
         values = [min(max(v, 0.0), within[i % 2]) for i, v in enumerate(values)]
     return ArrayObject(FloatObject(v) for v in values)
-
-
-def _n(value: float) -> str:
-    """A number for a content stream: fixed decimals, no exponent, no '-0'."""
-    text = f"{value:.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def _mm(points: float) -> str:

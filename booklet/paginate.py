@@ -81,10 +81,11 @@ def log_problems(records: Sequence[logging.LogRecord], stylesheets: str) -> list
 
 
 def paginate(
-    html: str, base_url: str, fetcher: FolderFetcher, fonts: FontConfiguration
+    html: str, base_url: str, fetcher: FolderFetcher, fonts: FontConfiguration, options: dict
 ) -> weasyprint.Document:
+    # Image and tagging options act only when given to render(), not to write_pdf().
     return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-        font_config=fonts
+        font_config=fonts, **options
     )
 
 

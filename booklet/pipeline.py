@@ -12,8 +12,8 @@ from pathlib import Path
 
 from weasyprint.text.fonts import FontConfiguration
 
-from . import glyphs, paginate, preflight, render, styles
-from .finish import finish
+from . import finish as finishing
+from . import glyphs, impose, marks, paginate, preflight, render, styles
 from .model import Book
 from .problems import BuildFailed, Problem, Where, error, warning
 from .validate import read_book
@@ -31,6 +31,9 @@ class Options:
     strict: bool = False  # warnings fail the build
     typeset: bool = True  # the Chinese typesetting pass and justification hook
     proof: bool = False  # also write proof/: a PNG per page and a contact sheet of spreads
+    profile: str = "screen"  # screen, print, imposed, proof or all (see PROFILES)
+    creep_mm: float = 0.0  # creep compensation of the imposed sheets
+    allow_placeholders: bool = False  # placeholder photos allowed in print (else an error)
 
 
 @dataclass
@@ -57,8 +60,36 @@ class Stopwatch:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
 
 
+# Which layouts each --profile needs, and the file each output goes to.
+PROFILES = {
+    "screen": ("screen",),
+    "print": ("print",),
+    "imposed": ("imposed",),
+    "proof": ("proof",),
+    "all": ("screen", "print", "imposed", "proof"),
+}
+SUFFIX = {"screen": "", "print": "-print", "imposed": "-imposed", "proof": "-proof"}
+# WeasyPrint options per layout. The screen PDF is tagged for accessibility and its images
+# are downsampled; the print PDF keeps images at full resolution.
+RENDER_OPTIONS = {
+    "screen": {"pdf_tags": True, "dpi": 150, "optimize_images": True, "jpeg_quality": 85},
+    "print": {},
+    "proof": {"dpi": 150, "optimize_images": True, "jpeg_quality": 85},
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    html: str
+    document: object  # weasyprint.Document, padded to a multiple of four
+    blanks: int
+    pdf: bytes  # finished: metadata, labels
+
+
 def build(options: Options, cwd: Path | None = None) -> Result:
     """Build one book; raise BuildFailed (nothing written) if any error was found."""
+    if options.profile not in PROFILES:
+        raise ValueError(f"unknown profile {options.profile!r}")
     cwd = cwd or Path.cwd()
     clock = Stopwatch()
     problems: list[Problem] = []
@@ -75,21 +106,66 @@ def build(options: Options, cwd: Path | None = None) -> Result:
             )
         )
     out = options.out.resolve()
-    html_path = out / f"{book.slug}.html"
-    with clock.stage("render"):
-        sheet = styles.Stylesheets(STYLES, book)
-        page = render.Page(stylesheet=sheet.entry(out), base=out, fonts=styles.FONT_CREDITS)
-        typeset = render.plain
-        if options.typeset:
-            from . import cjk, justify
+    typeset = render.plain
+    if options.typeset:
+        from . import cjk, justify
 
-            justify.install()
-            cjk_options = sheet.cjk_options()
-            typeset = lambda runs: cjk.typeset(runs, cjk_options)  # noqa: E731
+        justify.install()
+        typeset = lambda runs: cjk.typeset(runs, cjk.CjkOptions())  # noqa: E731
+    wanted = PROFILES[options.profile]
+    layouts: dict[str, Layout] = {}
+    outputs: dict[str, bytes] = {}
+    for name in wanted:
+        layout_name = "print" if name == "imposed" else name
+        if layout_name not in layouts:
+            layouts[layout_name] = _lay_out(book, layout_name, out, typeset, clock, cwd, problems)
+        layout = layouts[layout_name]
+        with clock.stage("finish"):
+            if name == "screen":
+                outputs[name] = layout.pdf
+            elif name == "print":
+                outputs[name] = marks.add_crop_marks(layout.pdf)
+            elif name == "imposed":
+                outputs[name] = impose.impose(
+                    layout.pdf, impose.ImposeOptions(creep_mm=options.creep_mm)
+                )
+            else:
+                outputs[name] = finishing.outline_type_area(layout.pdf, layout.document)
+        with clock.stage("preflight"):
+            problems += preflight.check_fonts(outputs[name], STYLES / "fonts.css")
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or (options.strict and problems):
+        raise BuildFailed(problems)
+    written = [
+        write_atomic(out / f"{book.slug}{SUFFIX[name]}.pdf", data) for name, data in outputs.items()
+    ]
+    first = next(iter(layouts.values()))
+    if options.html:
+        written.append(write_atomic(out / f"{book.slug}.html", first.html.encode("utf-8")))
+    if options.proof:
+        with clock.stage("proof"):
+            from . import proof
+
+            pages = proof.page_pngs(first.pdf)
+            for number, png in enumerate(pages, start=1):
+                written.append(write_atomic(out / "proof" / f"page-{number:03d}.png", png))
+            written.append(write_atomic(out / "proof" / "spreads.png", proof.contact_sheet(pages)))
+    pages = len(first.document.pages)
+    return Result(book, written[0], pages, first.blanks, problems, clock.timings, written)
+
+
+def _lay_out(book, profile, out, typeset, clock, cwd, problems) -> Layout:
+    """One layout of the book with one profile's stylesheet: HTML, pages, finished PDF."""
+    with clock.stage("render"):
+        sheet = styles.Stylesheets(STYLES, book, profile)
+        page = render.Page(stylesheet=sheet.entry(out), base=out, fonts=styles.FONT_CREDITS)
         html = render.render_html(book, page, typeset)
     fetcher = paginate.FolderFetcher([book.root, STYLES, FONTS])
+    html_url = (out / f"{book.slug}.html").as_uri()
     with clock.stage("layout"), paginate.engine_log() as records:
-        document = paginate.paginate(html, html_path.as_uri(), fetcher, FontConfiguration())
+        document = paginate.paginate(
+            html, html_url, fetcher, FontConfiguration(), RENDER_OPTIONS[profile]
+        )
         document, blanks = paginate.pad_to_multiple_of_four(document)
     with clock.stage("write"), paginate.engine_log() as write_records:
         raw_pdf = document.write_pdf()
@@ -104,25 +180,14 @@ def build(options: Options, cwd: Path | None = None) -> Result:
         for url in fetcher.refused
     ]
     with clock.stage("finish"):
-        finished = finish(raw_pdf, book)
-    with clock.stage("preflight"):
-        problems += preflight.check_fonts(finished.pdf, STYLES / "fonts.css")
-    errors = [p for p in problems if p.severity == "error"]
-    if errors or (options.strict and problems):
-        raise BuildFailed(problems)
-    pdf_path = out / f"{book.slug}.pdf"
-    written = [write_atomic(pdf_path, finished.pdf)]
-    if options.html:
-        written.append(write_atomic(html_path, html.encode("utf-8")))
-    if options.proof:
-        with clock.stage("proof"):
-            from . import proof
+        finished = finishing.finish(raw_pdf, book)
+    return Layout(html, document, blanks, finished.pdf)
 
-            pages = proof.page_pngs(finished.pdf)
-            for number, png in enumerate(pages, start=1):
-                written.append(write_atomic(out / "proof" / f"page-{number:03d}.png", png))
-            written.append(write_atomic(out / "proof" / "spreads.png", proof.contact_sheet(pages)))
-    return Result(book, pdf_path, finished.pages, blanks, problems, clock.timings, written)
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(path: Path, data: bytes) -> Path:
@@ -130,6 +195,7 @@ def write_atomic(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; outputs are ordinary files
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -80,3 +80,47 @@ def make_book(tmp_path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+SMALL_BOOK = """\
+title: 小册样本
+subtitle: 用于测试的四篇文章
+slug: small-book
+publisher: 测试出版
+date: 2026-03-04
+language: zh-Hans
+articles:
+  - articles/a.yaml
+  - articles/b.yaml
+"""
+SMALL_ARTICLE = """\
+id: {id}
+column: 栏目{id}
+title: 第{id}篇 测试标题
+bylines:
+  - role: 记者
+    name: 张三
+lede: 这是导语，说明本篇的内容，含有数字2026和Latin字样。
+sections:
+  - kicker: 引题
+    heading: 小标题{id}
+    body:
+      - 第一段正文，用来测试排版。浙江与涪陵的协作已经走过三十三年，书写了东西部协作的“浙涪现象”。
+      - 第二段正文：“双向奔赴”的故事仍在继续……
+      - figure:
+          placeholder: true
+          caption: 图片说明文字
+          credit: 某某 摄
+"""
+
+
+@pytest.fixture(scope="session")
+def make_book_module(tmp_path_factory) -> Path:
+    """A small two-article book shared by a module's tests (built once per module)."""
+    root = tmp_path_factory.mktemp("small") / "book"
+    (root / "articles").mkdir(parents=True)
+    (root / "book.yaml").write_text(SMALL_BOOK, encoding="utf-8")
+    for key in ("a", "b"):
+        text = SMALL_ARTICLE.format(id=key)
+        (root / "articles" / f"{key}.yaml").write_text(text, encoding="utf-8")
+    return root

@@ -1,0 +1,150 @@
+"""The print shop's files: boxes in millimetres, crop marks, imposition, proof; all pass qpdf."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+
+from booklet import pipeline
+from booklet.impose import booklet_order
+
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def profiles(tmp_path_factory, make_book_module):
+    """A small four-article book built with --profile all (placeholders allowed)."""
+    out = tmp_path_factory.mktemp("profiles")
+    result = pipeline.build(pipeline.Options(book=make_book_module, out=out, profile="all"))
+    return {p.name: p for p in result.written}, result
+
+
+def box_mm(box) -> list[float]:
+    return [round(float(v) / MM, 2) for v in box]
+
+
+def test_every_profile_is_written(profiles):
+    files, _ = profiles
+    assert sorted(files) == [
+        "small-book-imposed.pdf",
+        "small-book-print.pdf",
+        "small-book-proof.pdf",
+        "small-book.pdf",
+    ]
+
+
+def test_screen_pdf_is_trim_size_without_bleed(profiles):
+    files, _ = profiles
+    for page in PdfReader(files["small-book.pdf"]).pages:
+        assert box_mm(page.mediabox) == [0, 0, 148, 210]
+        assert box_mm(page.trimbox) == box_mm(page.mediabox)
+
+
+def test_print_pdf_has_trim_bleed_and_room_for_marks(profiles):
+    files, _ = profiles
+    reader = PdfReader(files["small-book-print.pdf"])
+    for page in reader.pages:
+        trim, bleed, media = box_mm(page.trimbox), box_mm(page.bleedbox), box_mm(page.mediabox)
+        assert trim[2] - trim[0] == pytest.approx(148, abs=0.01)
+        assert trim[3] - trim[1] == pytest.approx(210, abs=0.01)
+        assert [b - t for b, t in zip(bleed, trim, strict=True)] == pytest.approx(
+            [-3, -3, 3, 3], abs=0.01
+        )
+        # Crop marks run from the bleed (3 mm) to 7 mm outside the trim: the page holds them.
+        assert media[0] <= trim[0] - 7 and media[2] >= trim[2] + 7
+
+
+def test_print_crop_marks_are_registration_colour_outside_the_bleed(profiles):
+    files, _ = profiles
+    with pdfplumber.open(files["small-book-print.pdf"]) as pdf:
+        page = pdf.pages[2]
+        reader_page = PdfReader(files["small-book-print.pdf"]).pages[2]
+        x0, y0, x1, y1 = (float(v) for v in reader_page.bleedbox)
+        oy = float(reader_page.mediabox.bottom)  # pdfplumber's y0/y1 start at the MediaBox
+        marks = [ln for ln in page.lines if ln["stroking_color"] in (1, (1,))]
+        assert len(marks) == 8  # two at each corner
+        for line in marks:
+            lx0, lx1 = line["x0"], line["x1"]
+            ly0, ly1 = line["y0"] + oy, line["y1"] + oy
+            assert lx1 <= x0 + 0.01 or lx0 >= x1 - 0.01 or ly1 <= y0 + 0.01 or ly0 >= y1 - 0.01
+    colour = reader_page["/Resources"]["/ColorSpace"]["/BkRegistration"].get_object()
+    assert colour[:3] == ["/Separation", "/All", "/DeviceCMYK"]
+
+
+def test_cover_background_runs_into_the_bleed(profiles):
+    import pypdfium2
+
+    files, _ = profiles
+    pdf = pypdfium2.PdfDocument(str(files["small-book-print.pdf"]))
+    page = pdf[0]
+    image = page.render(scale=1).to_pil().convert("RGB")
+    reader_page = PdfReader(files["small-book-print.pdf"]).pages[0]
+    media = reader_page.mediabox
+    trim = reader_page.trimbox
+    # 1.5 mm outside the trim, on the left, half-way down: still the cover colour.
+    x = float(trim.left) - float(media.left) - 1.5 * MM
+    y = float(media.top) - (float(trim.top) + float(trim.bottom)) / 2
+    assert image.getpixel((round(x), round(y))) != (255, 255, 255)
+
+
+def test_imposed_sheets_follow_booklet_order(profiles):
+    files, result = profiles
+    reader = PdfReader(files["small-book-imposed.pdf"])
+    pages = result.pages
+    order = booklet_order(pages)
+    assert len(reader.pages) == len(order) == pages // 2
+    with pdfplumber.open(files["small-book-print.pdf"]) as single:
+        folios = {}
+        for number, page in enumerate(single.pages, start=1):
+            folios[number] = "".join(c["text"] for c in page.chars)
+    with pdfplumber.open(files["small-book-imposed.pdf"]) as sheets:
+        for sheet, (left, right) in zip(sheets.pages, order, strict=True):
+            trim = [float(v) for v in reader.pages[sheets.pages.index(sheet)].trimbox]
+            spine = (trim[0] + trim[2]) / 2
+            halves = (
+                "".join(c["text"] for c in sheet.chars if c["x1"] <= spine),
+                "".join(c["text"] for c in sheet.chars if c["x0"] >= spine),
+            )
+            for half, number in zip(halves, (left, right), strict=True):
+                assert half == folios[number], (number, half[:20])
+        media = box_mm(reader.pages[0].mediabox)
+        assert media[2] - media[0] >= 296  # two A5 pages side by side
+
+
+def test_proof_has_the_proof_mark_and_type_area_outlines(profiles):
+    files, _ = profiles
+    with pdfplumber.open(files["small-book-proof.pdf"]) as pdf:
+        page = pdf.pages[2]
+        assert "校样" in page.extract_text()
+        dashed = [r for r in page.rects if r["stroking_color"] == (0, 0.6, 0.8)]
+        assert len(dashed) == 1
+        # The outline is the type area: 30 characters of 10.5 pt wide.
+        assert dashed[0]["width"] == pytest.approx(30 * 10.5, abs=0.05)
+
+
+def test_every_output_passes_qpdf_and_embeds_every_font(profiles):
+    files, _ = profiles
+    for path in files.values():
+        check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+        assert check.returncode == 0, (path.name, check.stdout[-300:])
+        fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
+        for row in fonts.stdout.splitlines()[2:]:
+            assert row.split()[-5:-3] == ["yes", "yes"], (path.name, row)
+
+
+def test_outputs_have_ordinary_file_permissions(profiles):
+    files, _ = profiles
+    for path in files.values():
+        assert path.stat().st_mode & 0o644 == 0o644
+
+
+def test_placeholder_reader_sees_is_marked(profiles):
+    files, _ = profiles
+    text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(files["small-book.pdf"].read_bytes())).pages
+    )
+    assert "仅示位置" in text
