@@ -12,8 +12,8 @@ from pathlib import Path
 
 from weasyprint.text.fonts import FontConfiguration
 
+from . import csslint, glyphs, impose, marks, paginate, preflight, render, styles
 from . import finish as finishing
-from . import glyphs, impose, marks, paginate, preflight, render, styles
 from .model import Book
 from .problems import BuildFailed, Problem, Where, error, warning
 from .validate import read_book
@@ -169,16 +169,23 @@ def _lay_out(book, profile, out, typeset, clock, cwd, problems) -> Layout:
         document, blanks = paginate.pad_to_multiple_of_four(document)
     with clock.stage("write"), paginate.engine_log() as write_records:
         raw_pdf = document.write_pdf()
-    problems += paginate.log_problems([*records, *write_records], styles.shown(STYLES, cwd))
-    problems += [
+    engine = paginate.log_problems([*records, *write_records], styles.shown(STYLES, cwd))
+    if any(p.code == "engine.css" for p in engine):
+        # The engine's messages have no file name: find each complaint's stylesheet.
+        placed = csslint.lint(STYLES, fetcher, cwd)
+        if placed:
+            engine = [p for p in engine if p.code != "engine.css"] + placed
+    problems += [p for p in engine if p not in problems]
+    refused = [
         error(
             Where(url),
             "security.refused",
-            "refused to read a file outside the book",
+            "refused to read a file outside the book, styles and fonts folders",
             "copy the file into the book folder",
         )
         for url in fetcher.refused
     ]
+    problems += [p for p in refused if p not in problems]
     with clock.stage("finish"):
         finished = finishing.finish(raw_pdf, book)
     return Layout(html, document, blanks, finished.pdf)

@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from . import schema
+from . import images, schema
 from .glyphs import Coverage
 from .load import YList, YMap, load_yaml
 from .model import Article, Book, Byline, Figure, PageOptions, Paragraph, PullQuote, Run, Section
@@ -501,6 +501,14 @@ def _figure(item: YMap, check: Checker) -> Figure | None:
                 "content.image-missing",
                 f"image not found: {data['image']} (looked in {check.shown(folder)}/)",
                 "check the file name, or set placeholder: true until the photo arrives",
+            )
+            image = None
+        elif image is not None and (trouble := images.problem_with(image)):
+            check.error(
+                data.value_where["image"],
+                "content.image-bad",
+                f"{data['image']}: {trouble[0]}",
+                trouble[1],
             )
             image = None
     elif not placeholder:
