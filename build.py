@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -109,6 +110,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A terminated build unwinds like Ctrl-C: temporary files go, finished files stay.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
         args = parser().parse_args(argv)
     except SystemExit as exc:
@@ -145,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     try:
         result = pipeline.build(options)
+    except KeyboardInterrupt:
+        print("Interrupted. Nothing was written.", file=sys.stderr)
+        return 130
     except BuildFailed as failed:
         for problem in failed.problems:
             print(problem, file=sys.stderr)

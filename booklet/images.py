@@ -42,13 +42,15 @@ def problem_with(path: Path) -> tuple[str, str] | None:
                     f"scale it to at most {MAX_PIXELS // 1_000_000} million pixels",
                 )
             image.verify()
+    except Image.DecompressionBombError as exc:  # Pillow refuses before we can ask the size
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        claimed = f"{int(pixels[1]):,} pixels" if pixels else "enormous dimensions"
+        return f"the image claims {claimed}, too large to be a photo", "export the photo again"
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         return (
             f"the image cannot be read ({type(exc).__name__})",
             "the file is damaged: export it again",
         )
-    except Image.DecompressionBombError:
-        return "the image claims enormous dimensions", "export the photo again"
     if fmt not in FORMATS:
         return f"the image format {fmt} is not supported", "use JPEG for photos, PNG for drawings"
     return None

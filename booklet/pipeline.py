@@ -200,6 +200,8 @@ def _umask() -> int:
 def write_atomic(path: Path, data: bytes) -> Path:
     """Write beside the target and rename: a reader sees the old file or the new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)  # left by a build that was killed while writing
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; outputs are ordinary files
