@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from pathlib import Path
@@ -172,6 +173,8 @@ def read_book(
     check = Checker(root, cwd, glyphs)
     book_file = root / "book.yaml"
     raw = _load(book_file, check)
+    if isinstance(raw, YMap) and isinstance(raw.get("date"), str):
+        raw["date"] = _iso_date(raw["date"]) or raw["date"]  # a quoted date is still a date
     book = check.fields(raw, schema.BOOK, "book.yaml")
     if raw is not None and book is None:
         check.error(
@@ -245,6 +248,13 @@ def read_book(
     if errors:
         raise BuildFailed(check.problems)
     return result, tuple(check.problems)
+
+
+def _iso_date(text: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 def _load(path: Path, check: Checker) -> Any:
