@@ -159,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     for problem in result.problems:
         print(problem, file=sys.stderr)
     if not args.quiet:
+        for checked in result.preflight.values():
+            print(checked.summary(), file=sys.stderr)
         stages = "  ".join(f"{name} {seconds:.2f}s" for name, seconds in result.timings.items())
         print(f"{stages}", file=sys.stderr)
         blanks = f", {result.blank_pages_added} blank added" if result.blank_pages_added else ""

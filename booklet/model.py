@@ -38,7 +38,23 @@ class Figure:
     placeholder: bool = False
 
 
-Block = Paragraph | PullQuote | Figure
+@dataclass(frozen=True)
+class Fact:
+    value: str  # as printed: 33, 239, 400
+    unit: str  # 年, 户, 亿元
+    label: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A panel of key figures, each repeating a number of the text (checked, never invented)."""
+
+    title: str
+    items: tuple[Fact, ...]
+    where: Where
+
+
+Block = Paragraph | PullQuote | Figure | Facts
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import time
@@ -45,6 +46,7 @@ class Result:
     problems: list[Problem]
     timings: dict[str, float] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
+    preflight: dict[str, preflight.Preflight] = field(default_factory=dict)
 
 
 class Stopwatch:
@@ -115,6 +117,7 @@ def build(options: Options, cwd: Path | None = None) -> Result:
     wanted = PROFILES[options.profile]
     layouts: dict[str, Layout] = {}
     outputs: dict[str, bytes] = {}
+    checked: dict[str, preflight.Preflight] = {}
     for name in wanted:
         layout_name = "print" if name == "imposed" else name
         if layout_name not in layouts:
@@ -132,13 +135,42 @@ def build(options: Options, cwd: Path | None = None) -> Result:
             else:
                 outputs[name] = finishing.outline_type_area(layout.pdf, layout.document)
         with clock.stage("preflight"):
-            problems += preflight.check_fonts(outputs[name], STYLES / "fonts.css")
+            # The imposed sheets are checked through the print pages they are made of.
+            checked_as, pdf = ("print", layout.pdf) if name == "imposed" else (name, outputs[name])
+            if checked_as not in checked:
+                checked[checked_as] = preflight.run(
+                    layout.document,
+                    pdf,
+                    book,
+                    profile=checked_as,
+                    fonts_css=STYLES / "fonts.css",
+                    allow_placeholders=options.allow_placeholders,
+                    intentional_blanks=layout.blanks,
+                )
+            if name == "imposed":
+                problems += preflight.check_fonts(outputs[name], STYLES / "fonts.css")
+    problems += [p for p in preflight.combine(checked.values()) if p not in problems]
     errors = [p for p in problems if p.severity == "error"]
     if errors or (options.strict and problems):
         raise BuildFailed(problems)
     written = [
         write_atomic(out / f"{book.slug}{SUFFIX[name]}.pdf", data) for name, data in outputs.items()
     ]
+    report = {
+        "book": book.slug,
+        # Timings vary from run to run; the report, like the PDFs, must not.
+        "profiles": {
+            name: {k: v for k, v in result.facts.items() if k != "ms"}
+            for name, result in checked.items()
+        },
+        "problems": [str(p) for p in problems],
+    }
+    written.append(
+        write_atomic(
+            out / f"{book.slug}-preflight.json",
+            json.dumps(report, ensure_ascii=False, indent=2, default=str).encode("utf-8"),
+        )
+    )
     first = next(iter(layouts.values()))
     if options.html:
         written.append(write_atomic(out / f"{book.slug}.html", first.html.encode("utf-8")))
@@ -151,7 +183,7 @@ def build(options: Options, cwd: Path | None = None) -> Result:
                 written.append(write_atomic(out / "proof" / f"page-{number:03d}.png", png))
             written.append(write_atomic(out / "proof" / "spreads.png", proof.contact_sheet(pages)))
     pages = len(first.document.pages)
-    return Result(book, written[0], pages, first.blanks, problems, clock.timings, written)
+    return Result(book, written[0], pages, first.blanks, problems, clock.timings, written, checked)
 
 
 def _lay_out(book, profile, out, typeset, clock, cwd, problems) -> Layout:

@@ -63,6 +63,18 @@ SECTION = {
 BLOCK_KINDS = {
     "quote": "摘句: a sentence repeated from this article, shown large; must match its text",
     "figure": "图片: {image, caption, credit} or {placeholder: true, caption, credit}",
+    "facts": "数字: a panel of key figures {title, items: [{value, unit, label}]} from the text",
+}
+FACTS = {
+    "title": Field(TEXT, "the panel's heading, e.g. 数说浙涪协作"),
+    "items": Field(list, "the figures: each {value, unit, label}", True),
+}
+FACT = {
+    "value": Field((str, int, float), "the number as printed, e.g. 239", True),
+    "unit": Field(
+        TEXT, "its unit as in the text, e.g. 户; value and unit must appear together in the text"
+    ),
+    "label": Field(TEXT, "what it counts, e.g. 浙江工商企业落户涪陵", True),
 }
 FIGURE = {
     "image": Field(TEXT, "image file relative to the book folder, e.g. images/photo.jpg"),

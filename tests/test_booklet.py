@@ -177,7 +177,7 @@ def test_metadata_language_and_page_labels(booklet):
 
 def test_build_reports_no_engine_warnings(booklet):
     """WeasyPrint logged nothing; the only warning is the placeholder the content asks for."""
-    assert [p.code for p in booklet.result.problems] == ["content.placeholder"]
+    assert [p.code for p in booklet.result.problems] == ["preflight.placeholder"]
 
 
 def test_placeholder_is_visibly_marked_with_the_real_caption(booklet_pdf, booklet):

@@ -44,7 +44,7 @@ def test_build_then_broken_edit_keeps_the_last_good_pdf(make_book, tmp_path):
     done = run("--book", str(root), "--out", str(out), "--quiet")
     assert done.returncode == 0, done.stderr
     pdf = out / "test-book.pdf"
-    assert done.stdout.strip() == str(pdf)
+    assert done.stdout.split() == [str(pdf), str(out / "test-book-preflight.json")]
     good = pdf.read_bytes()
     assert good.startswith(b"%PDF-")
 
@@ -69,4 +69,4 @@ def test_build_then_broken_edit_keeps_the_last_good_pdf(make_book, tmp_path):
     ]
     assert "Traceback" not in failed.stderr
     assert pdf.read_bytes() == good
-    assert [p.name for p in out.iterdir()] == ["test-book.pdf"]  # no temporary file left
+    assert sorted(p.name for p in out.iterdir()) == ["test-book-preflight.json", "test-book.pdf"]

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from booklet import pipeline
 from booklet.impose import booklet_order
+from booklet.problems import BuildFailed
 
 MM = 72 / 25.4
 
@@ -19,7 +20,10 @@ MM = 72 / 25.4
 def profiles(tmp_path_factory, make_book_module):
     """A small four-article book built with --profile all (placeholders allowed)."""
     out = tmp_path_factory.mktemp("profiles")
-    result = pipeline.build(pipeline.Options(book=make_book_module, out=out, profile="all"))
+    options = pipeline.Options(
+        book=make_book_module, out=out, profile="all", allow_placeholders=True
+    )
+    result = pipeline.build(options)
     return {p.name: p for p in result.written}, result
 
 
@@ -27,10 +31,20 @@ def box_mm(box) -> list[float]:
     return [round(float(v) / MM, 2) for v in box]
 
 
+def test_print_profile_refuses_a_placeholder_unless_allowed(make_book_module, tmp_path):
+    with pytest.raises(BuildFailed) as failed:
+        pipeline.build(pipeline.Options(book=make_book_module, out=tmp_path, profile="print"))
+    assert {p.code for p in failed.value.problems if p.severity == "error"} == {
+        "preflight.placeholder"
+    }
+    assert not tmp_path.joinpath("small-book-print.pdf").exists()
+
+
 def test_every_profile_is_written(profiles):
     files, _ = profiles
     assert sorted(files) == [
         "small-book-imposed.pdf",
+        "small-book-preflight.json",
         "small-book-print.pdf",
         "small-book-proof.pdf",
         "small-book.pdf",
@@ -128,7 +142,7 @@ def test_proof_has_the_proof_mark_and_type_area_outlines(profiles):
 
 def test_every_output_passes_qpdf_and_embeds_every_font(profiles):
     files, _ = profiles
-    for path in files.values():
+    for path in (p for p in files.values() if p.suffix == ".pdf"):
         check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
         assert check.returncode == 0, (path.name, check.stdout[-300:])
         fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
