@@ -194,3 +194,25 @@ def test_html_is_written_and_escapes_raw_text(booklet):
     html = (booklet.out / "zhefu-feature.html").read_text("utf-8")
     assert '<html lang="zh-Hans">' in html
     assert "<strong>第一个关键词是" in html
+
+
+def test_quotation_marks_are_inked_full_width_in_every_face(booklet, booklet_pdf):
+    """Every “ ” ‘ ’ is a full-width mark with ink in its box — in body, headings, lede and
+    pull quotes alike (a mark taken from another face must not print as a blank)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(booklet.pdf_bytes)
+    checked = set()
+    for index, page in enumerate(booklet_pdf.pages):
+        marks = [c for c in page.chars if c["text"] in "“”‘’"]
+        if not marks:
+            continue
+        scale = 4
+        image = document[index].render(scale=scale).to_pil().convert("L")
+        for char in marks:
+            assert char["x1"] - char["x0"] >= 0.45 * char["size"], (index + 1, char["fontname"])
+            box = [round(v * scale) for v in (char["x0"], char["top"], char["x1"], char["bottom"])]
+            darkest = image.crop(box).getextrema()[0]
+            assert darkest < 160, (index + 1, char["text"], char["fontname"])
+            checked.add(char["fontname"].split("+")[-1])
+    assert {"Booklet-Serif", "Booklet-CJK-Quotes", "Booklet-Sans-Bold"} <= checked
