@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import sys
 from pathlib import Path
@@ -119,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from booklet import pipeline
     from booklet.problems import BuildFailed, summary
+
+    if not (args.watch or args.serve):
+        # A one-shot build allocates a large layout tree and frees it at exit: collecting
+        # garbage on the way only costs time (about 10 % of a long book, measured).
+        gc.freeze()
+        gc.disable()
 
     if args.check_typography:  # a PDF given: only measure it
         return report_typography(Path(args.check_typography), None)

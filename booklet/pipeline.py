@@ -200,7 +200,8 @@ def _lay_out(book, profile, out, typeset, clock, cwd, problems) -> Layout:
         )
         document, blanks = paginate.pad_to_multiple_of_four(document)
     with clock.stage("write"), paginate.engine_log() as write_records:
-        raw_pdf = document.write_pdf()
+        # Tagging is read when writing, the image options when rendering: give both.
+        raw_pdf = document.write_pdf(**RENDER_OPTIONS[profile])
     engine = paginate.log_problems([*records, *write_records], styles.shown(STYLES, cwd))
     if any(p.code == "engine.css" for p in engine):
         # The engine's messages have no file name: find each complaint's stylesheet.

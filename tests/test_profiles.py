@@ -162,3 +162,10 @@ def test_placeholder_reader_sees_is_marked(profiles):
         p.extract_text() for p in PdfReader(io.BytesIO(files["small-book.pdf"].read_bytes())).pages
     )
     assert "仅示位置" in text
+
+
+def test_screen_pdf_is_tagged_for_accessibility(profiles):
+    files, _ = profiles
+    screen = PdfReader(files["small-book.pdf"])
+    assert "/StructTreeRoot" in screen.trailer["/Root"]
+    assert screen.trailer["/Root"]["/MarkInfo"]["/Marked"]
