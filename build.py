@@ -118,8 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return EXIT_USAGE if exc.code else EXIT_OK
 
-    from booklet import pipeline
-    from booklet.problems import BuildFailed, summary
+    try:
+        from booklet import pipeline
+        from booklet.problems import BuildFailed, summary
+    except KeyboardInterrupt:  # Ctrl-C while WeasyPrint loads
+        return EXIT_OK if (args.watch or args.serve) else 130
 
     if not (args.watch or args.serve):
         # A one-shot build allocates a large layout tree and frees it at exit: collecting

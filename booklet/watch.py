@@ -1,0 +1,297 @@
+"""The editor's loop: one warm process that rebuilds on every save and keeps the last good PDF.
+
+It polls the book folder, ``styles/``, ``booklet/templates/`` and ``fonts/`` (size, mtime and
+inode of every file, every 0.1 s: no extra dependency), waits until a burst of saves has
+settled (0.15 s without a change), and rebuilds with ``pipeline.build``. A save with errors
+prints the problems and leaves the last good PDF in place (the pipeline writes nothing).
+With ``serve`` the preview page (booklet/serve.py) follows every rebuild.
+
+Python's cycle collector is held off during a build and run after it (and what survives
+the first build is frozen): that takes ~15–20 % off a warm rebuild.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from . import pipeline
+from .problems import BuildFailed, Problem, Where, error, relative, summary
+
+POLL_SECONDS = 0.1
+SETTLE_SECONDS = 0.15  # a burst of saves ends after this long without a change
+MAX_WAIT_SECONDS = 2.0  # rebuild anyway if files keep changing for this long
+TEMPLATES = pipeline.PROJECT / "booklet" / "templates"
+
+# Editors' swap, backup and temporary files: never a reason to rebuild.
+_IGNORED_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", ".bak", ".part", "~")
+_IGNORED_NAMES = {"4913", "__pycache__"}  # 4913: vim's probe file
+
+Stamp = tuple[int, int, int]  # mtime_ns, size, inode
+
+
+def ignored(name: str) -> bool:
+    return name.startswith((".", "#")) or name.endswith(_IGNORED_SUFFIXES) or name in _IGNORED_NAMES
+
+
+class Watcher:
+    """Finds the files added, changed or removed under some folders since the last poll."""
+
+    def __init__(self, roots: Iterable[Path], exclude: Iterable[Path] = ()):
+        self.roots = [Path(root).resolve() for root in roots]
+        self.exclude = {Path(path).resolve() for path in exclude}
+        self.files = self.scan()
+
+    def scan(self) -> dict[Path, Stamp]:
+        found: dict[Path, Stamp] = {}
+        for root in self.roots:
+            self._scan(root, found)
+        return found
+
+    def _scan(self, folder: Path, found: dict[Path, Stamp]) -> None:
+        if folder in self.exclude:
+            return
+        try:
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            return
+        for entry in entries:
+            if ignored(entry.name):
+                continue
+            path = Path(entry.path)
+            try:
+                if entry.is_dir():
+                    self._scan(path, found)
+                elif entry.is_file():
+                    st = entry.stat()
+                    found[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
+            except FileNotFoundError:  # removed while scanning: the next poll sees it
+                continue
+
+    def poll(self) -> set[Path]:
+        """The paths that differ from the last poll (added, changed or removed)."""
+        now = self.scan()
+        before = self.files
+        self.files = now
+        changed = {path for path, stamp in now.items() if before.get(path) != stamp}
+        changed.update(before.keys() - now.keys())
+        return changed
+
+
+def loop(
+    watcher: Watcher,
+    rebuild: Callable[[set[Path]], object],
+    stop: threading.Event,
+    *,
+    interval: float = POLL_SECONDS,
+    settle: float = SETTLE_SECONDS,
+    max_wait: float = MAX_WAIT_SECONDS,
+) -> None:
+    """Poll until `stop` is set; call `rebuild(changed paths)` once per settled burst of saves."""
+    while not stop.is_set():
+        changed = watcher.poll()
+        if not changed:
+            stop.wait(interval)
+            continue
+        first = last = time.monotonic()
+        while not stop.is_set():
+            now = time.monotonic()
+            if now - last >= settle or now - first >= max_wait:
+                break
+            stop.wait(min(interval, settle) / 2)
+            more = watcher.poll()
+            if more:
+                changed |= more
+                last = time.monotonic()
+        if stop.is_set():
+            break
+        rebuild(changed)
+
+
+def watched_folders(options: pipeline.Options) -> list[Path]:
+    return [options.book, pipeline.STYLES, TEMPLATES, pipeline.FONTS]
+
+
+class Rebuilder:
+    """One build with its report: problems as build.py prints them, then one compact line."""
+
+    def __init__(
+        self,
+        options: pipeline.Options,
+        preview=None,
+        quiet: bool = False,
+        err=None,
+        manage_gc: bool = False,
+    ):
+        self.options = options
+        self.manage_gc = manage_gc
+        self.preview = preview
+        self.quiet = quiet
+        self.err = err or sys.stderr
+        self.cwd = Path.cwd()
+        self.last_good: Path | None = None
+        self.builds = 0
+        self.in_build = False  # a stop signal interrupts a build, and waits out anything else
+
+    def say(self, line: str) -> None:
+        print(line, file=self.err, flush=True)
+
+    def __call__(self, changed: Iterable[Path] = ()) -> bool:
+        if self.preview is not None:
+            self.preview.building()
+        self.builds += 1
+        if not self.manage_gc:
+            return self._build(changed)
+        collecting = gc.isenabled()
+        gc.disable()  # the cycle collector costs ~15 % of a build: it runs after, in tidy()
+        try:
+            return self._build(changed)
+        finally:
+            if collecting:
+                gc.enable()
+            self.tidy()
+
+    def _build(self, changed: Iterable[Path]) -> bool:
+        start = time.perf_counter()
+        stamp = time.strftime("%H:%M:%S")
+        try:
+            self.in_build = True
+            try:
+                result = pipeline.build(self.options, self.cwd)
+            finally:
+                self.in_build = False
+        except BuildFailed as failed:
+            seconds = time.perf_counter() - start
+            self.failed(list(failed.problems), seconds, stamp)
+            return False
+        except Exception as exc:  # a crash: keep its traceback, keep watching
+            seconds = time.perf_counter() - start
+            traceback.print_exc(file=self.err)
+            crash = error(
+                Where("booklet"),
+                "internal.crash",
+                f"the build crashed: {type(exc).__name__}: {exc}",
+                "the traceback is in the terminal; please report it",
+            )
+            self.failed([crash], seconds, stamp, crashed=True)
+            return False
+        seconds = time.perf_counter() - start
+        self.last_good = result.pdf
+        for problem in result.problems:
+            self.say(str(problem))
+        if self.preview is not None:
+            self.preview.succeeded(
+                result.pdf.read_bytes(), result.problems, seconds, result.book.title
+            )
+        if not self.quiet:
+            what = self.describe(changed)
+            blanks = f", {result.blank_pages_added} blank added" if result.blank_pages_added else ""
+            self.say(
+                f"{stamp} built {relative(result.pdf, self.cwd)} in {seconds:.2f} s: "
+                f"{result.pages} pages{blanks}; {summary(result.problems)}{what}"
+            )
+        return True
+
+    def tidy(self) -> None:
+        """Collect the build's garbage once the editor has the result, not during the build.
+
+        After the first build, what survives (modules, font caches, the engine's state) is
+        frozen: later collections no longer walk it.
+        """
+        gc.collect()
+        if self.builds == 1:
+            gc.freeze()
+
+    def failed(
+        self, problems: list[Problem], seconds: float, stamp: str, crashed: bool = False
+    ) -> None:
+        if not crashed:
+            for problem in problems:
+                self.say(str(problem))
+        kept = (
+            f"{relative(self.last_good, self.cwd)} is still the last good build"
+            if self.last_good
+            else "no PDF yet"
+        )
+        self.say(
+            f"{stamp} Aborted: {summary(problems)} ({seconds:.2f} s). Nothing was written; {kept}."
+        )
+        if self.preview is not None:
+            self.preview.failed(problems, seconds)
+
+    def describe(self, changed: Iterable[Path]) -> str:
+        names = sorted(relative(path, self.cwd) for path in changed)
+        if not names:
+            return ""
+        more = f" and {len(names) - 2} more" if len(names) > 2 else ""
+        return f" (changed: {', '.join(names[:2])}{more})"
+
+
+def main(options: pipeline.Options, *, serve: bool, port: int, quiet: bool, proof: bool) -> int:
+    """Build, then rebuild on every change until Ctrl-C or SIGTERM; exit status 0."""
+    options = replace(options, proof=options.proof or proof)
+    stop = threading.Event()
+    rebuild: Rebuilder | None = None
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+
+        def on_stop_signal(signum, frame):
+            # Stop the loop; abort a build under way. Anywhere else (a finaliser during
+            # garbage collection, the server's shutdown) an exception would print a
+            # traceback: the loop sees `stop` within a poll instead.
+            stop.set()
+            if rebuild is not None and rebuild.in_build:
+                raise KeyboardInterrupt
+
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        for sig in previous:
+            signal.signal(sig, on_stop_signal)
+    preview = running = None
+    try:
+        if serve:
+            from . import serve as serving
+
+            preview = serving.Preview()
+            try:
+                running = serving.start(preview, port)
+            except (OSError, OverflowError) as exc:  # in use, not allowed, out of range
+                reason = getattr(exc, "strerror", None) or exc
+                print(
+                    f"127.0.0.1:{port}: error: cannot serve the preview: {reason} "
+                    "— try another --port, or --port 0 for a free one [usage.port]",
+                    file=sys.stderr,
+                )
+                return 2
+            print(f"Preview: {running.url}", flush=True)
+        watcher = Watcher(watched_folders(options), exclude=[options.out])
+        rebuild = Rebuilder(options, preview, quiet, manage_gc=True)
+        if not quiet:
+            folders = ", ".join(relative(root, Path.cwd()) for root in watcher.roots)
+            rebuild.say(f"Watching {folders} (Ctrl-C stops)")
+        if not stop.is_set():
+            rebuild()
+        loop(watcher, rebuild, stop)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for sig in previous:  # a second Ctrl-C must not interrupt the clean-up
+            signal.signal(sig, signal.SIG_IGN)
+        try:
+            if running is not None:
+                running.stop()
+            elif preview is not None:
+                preview.close()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    if not quiet:
+        print("Stopped.", file=sys.stderr, flush=True)
+    return 0
