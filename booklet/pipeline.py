@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -88,8 +89,37 @@ class Layout:
     pdf: bytes  # finished: metadata, labels
 
 
-def build(options: Options, cwd: Path | None = None) -> Result:
+class Warm:
+    """What a long-lived process (the watch loop) keeps from one build to the next.
+
+    WeasyPrint's FontConfiguration copies every @font-face file (about 100 MB of CJK fonts)
+    into a private fontconfig set; doing it once saves that on every rebuild. Faces pile
+    up in a configuration, so it is made anew when any @font-face rule or font file changes.
+    """
+
+    _FACE = re.compile(r"@font-face\s*{[^}]*}", re.S)
+
+    def __init__(self) -> None:
+        self._fonts: FontConfiguration | None = None
+        self._key: tuple = ()
+
+    def font_config(self) -> FontConfiguration:
+        faces = tuple(
+            face
+            for css in sorted(STYLES.rglob("*.css"))
+            for face in self._FACE.findall(css.read_text("utf-8"))
+        )
+        files = tuple(
+            (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(FONTS.iterdir())
+        )
+        if self._fonts is None or (faces, files) != self._key:
+            self._fonts, self._key = FontConfiguration(), (faces, files)
+        return self._fonts
+
+
+def build(options: Options, cwd: Path | None = None, warm: Warm | None = None) -> Result:
     """Build one book; raise BuildFailed (nothing written) if any error was found."""
+    warm = warm or Warm()
     if options.profile not in PROFILES:
         raise ValueError(f"unknown profile {options.profile!r}")
     cwd = cwd or Path.cwd()
@@ -121,7 +151,9 @@ def build(options: Options, cwd: Path | None = None) -> Result:
     for name in wanted:
         layout_name = "print" if name == "imposed" else name
         if layout_name not in layouts:
-            layouts[layout_name] = _lay_out(book, layout_name, out, typeset, clock, cwd, problems)
+            layouts[layout_name] = _lay_out(
+                book, layout_name, out, typeset, clock, cwd, problems, warm.font_config()
+            )
         layout = layouts[layout_name]
         with clock.stage("finish"):
             if name == "screen":
@@ -186,7 +218,7 @@ def build(options: Options, cwd: Path | None = None) -> Result:
     return Result(book, written[0], pages, first.blanks, problems, clock.timings, written, checked)
 
 
-def _lay_out(book, profile, out, typeset, clock, cwd, problems) -> Layout:
+def _lay_out(book, profile, out, typeset, clock, cwd, problems, fonts) -> Layout:
     """One layout of the book with one profile's stylesheet: HTML, pages, finished PDF."""
     with clock.stage("render"):
         sheet = styles.Stylesheets(STYLES, book, profile)
@@ -195,9 +227,7 @@ def _lay_out(book, profile, out, typeset, clock, cwd, problems) -> Layout:
     fetcher = paginate.FolderFetcher([book.root, STYLES, FONTS])
     html_url = (out / f"{book.slug}.html").as_uri()
     with clock.stage("layout"), paginate.engine_log() as records:
-        document = paginate.paginate(
-            html, html_url, fetcher, FontConfiguration(), RENDER_OPTIONS[profile]
-        )
+        document = paginate.paginate(html, html_url, fetcher, fonts, RENDER_OPTIONS[profile])
         document, blanks = paginate.pad_to_multiple_of_four(document)
     with clock.stage("write"), paginate.engine_log() as write_records:
         # Tagging is read when writing, the image options when rendering: give both.

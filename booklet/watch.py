@@ -137,6 +137,7 @@ class Rebuilder:
         self.quiet = quiet
         self.err = err or sys.stderr
         self.cwd = Path.cwd()
+        self.warm = pipeline.Warm()  # the fonts are loaded once for all rebuilds
         self.last_good: Path | None = None
         self.builds = 0
         self.in_build = False  # a stop signal interrupts a build, and waits out anything else
@@ -165,7 +166,7 @@ class Rebuilder:
         try:
             self.in_build = True
             try:
-                result = pipeline.build(self.options, self.cwd)
+                result = pipeline.build(self.options, self.cwd, self.warm)
             finally:
                 self.in_build = False
         except BuildFailed as failed:

@@ -189,7 +189,7 @@ def test_a_crash_keeps_its_traceback_and_the_loop_alive(make_book, tmp_path, mon
     err = io.StringIO()
     rebuild = watch.Rebuilder(pipeline.Options(book=make_book(), out=tmp_path / "d"), err=err)
 
-    def boom(options, cwd=None):
+    def boom(options, cwd=None, warm=None):
         raise RuntimeError("engine exploded")
 
     monkeypatch.setattr(pipeline, "build", boom)
