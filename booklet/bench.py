@@ -34,6 +34,8 @@ TARGETS = {
     "peak_mb": 1024.0,  # peak memory at the largest scale < 1 GB
     "typeset_over_plain": 1.15,  # typesetting pass on ≤ 1.15 × off
     "parallel_speedup": 1.5,  # two processes against one, largest scale
+    "warm_seconds": 0.5,  # a rebuild in the watch loop after a one-character edit
+    "warm_over_cold": 0.5,  # … and at most half a cold build
 }
 
 Progress = Callable[[str], None]
@@ -227,6 +229,62 @@ def child(report: Path, book: Path, out: Path, typeset: bool, html: bool) -> int
     return 0
 
 
+def warm_child(report: Path, book: Path, out: Path, runs: int) -> int:
+    """The watch loop's work, in one process: build, then edit one character and rebuild."""
+    import gc
+
+    from booklet import pipeline
+
+    options = pipeline.Options(book=book, out=out)
+    warm = pipeline.Warm()
+    pipeline.build(options, book, warm)  # the first build loads fonts and templates
+    gc.freeze()
+    article = book / "articles" / sorted(p.name for p in (book / "articles").glob("*.yaml"))[0]
+    text = article.read_text("utf-8")
+    mark = text.index("。")  # the character before the first full stop flips between two forms
+    original = text[mark - 1]
+    seconds = []
+    for number in range(runs):
+        changed = "一" if number % 2 == 0 and original != "一" else original
+        article.write_text(text[: mark - 1] + changed + text[mark:], "utf-8")
+        start = time.perf_counter()
+        gc.disable()
+        pipeline.build(options, book, warm)
+        seconds.append(time.perf_counter() - start)
+        gc.enable()
+        gc.collect()
+    article.write_text(text, "utf-8")
+    report.write_text(json.dumps({"seconds": seconds}), "utf-8")
+    return 0
+
+
+def measure_warm(book: Path, work: Path, runs: int, cold: Sequence[float], say: Progress) -> dict:
+    say("warm rebuilds in one process")
+    copy = work / "book"
+    shutil.copytree(book, copy)
+    report = work / "warm.json"
+    done = run_process(
+        [
+            sys.executable,
+            "-m",
+            "booklet.bench",
+            "--warm-child",
+            str(report),
+            "--runs",
+            str(runs),
+            "--book",
+            str(copy),
+            "--out",
+            str(work / "out"),
+        ]
+    )
+    seconds = read_child(report, done)["seconds"]
+    return {
+        "seconds": summarize(seconds),
+        "warm_over_cold": ratio(seconds, cold),
+    }
+
+
 # ---------------------------------------------------------------- fixture books
 
 
@@ -325,6 +383,7 @@ def measure_booklet(book: Path, work: Path, runs: int, say: Progress) -> dict:
         "same_pages": raw_pages == document_pages(reference),
         "raw_warnings": [line for line in first_raw.stderr.splitlines() if line.strip()],
         "pipeline": timed(built),
+        "pipeline_runs": seconds,
         "raw": timed(raw),
         "raw_same_options": {**timed(same), "flags": flags},
         "pipeline_over_raw": ratio(seconds, [p.seconds for p in raw]),
@@ -576,6 +635,9 @@ def run_all(args: argparse.Namespace, say: Progress) -> dict:
             "booklet": measure_booklet(args.book, work / "booklet", args.runs, say),
             "scaling": measure_scaling(args.book, work / "scaling", args.scales, args.runs, say),
         }
+        if args.warm:
+            cold = result["booklet"]["pipeline_runs"]
+            result["warm"] = measure_warm(args.book, work / "warm", args.runs, cold, say)
         if args.compare_typeset:
             result["typeset"] = measure_typeset(args.book, work / "typeset", args.runs, say)
         if args.profile:
@@ -607,6 +669,11 @@ def verdicts(result: dict) -> dict[str, bool]:
     if "typeset" in result:
         found["typeset_over_plain"] = (
             result["typeset"]["typeset_over_plain"]["median"] <= TARGETS["typeset_over_plain"]
+        )
+    if "warm" in result:
+        found["warm_seconds"] = result["warm"]["seconds"]["median"] <= TARGETS["warm_seconds"]
+        found["warm_over_cold"] = (
+            result["warm"]["warm_over_cold"]["median"] <= TARGETS["warm_over_cold"]
         )
     if "parallel" in result:
         found["parallel_speedup"] = (
@@ -671,6 +738,14 @@ def table(result: dict) -> str:
         lines.append(
             "  stage cost on − off, median s: "
             + "  ".join(f"{name} {cost:+.3f}" for name, cost in t["stage_cost"].items())
+        )
+    if "warm" in result:
+        w = result["warm"]
+        lines.append(
+            f"warm rebuild (watch loop, one-character edit) {span(w['seconds'])}  "
+            f"target ≤ {TARGETS['warm_seconds']} s  {mark(v['warm_seconds'])};  "
+            f"warm/cold {span(w['warm_over_cold'], '×')}  target ≤ {TARGETS['warm_over_cold']}  "
+            f"{mark(v['warm_over_cold'])}"
         )
     if "profile" in result:
         imports = result["profile"]["import_ms_by_package"]
@@ -751,6 +826,11 @@ def parser() -> argparse.ArgumentParser:
         help="also time the cold build with --no-typeset against the default",
     )
     p.add_argument(
+        "--warm",
+        action="store_true",
+        help="also time rebuilds in one warm process after a one-character edit (the watch loop)",
+    )
+    p.add_argument(
         "--profile",
         action="store_true",
         help="also profile the cold build: import times and cProfile own time per package",
@@ -770,6 +850,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--keep", action="store_true", help="keep the scratch folder")
     p.add_argument("--child", type=Path, metavar="REPORT", help=argparse.SUPPRESS)
+    p.add_argument("--warm-child", type=Path, metavar="REPORT", help=argparse.SUPPRESS)
     p.add_argument("--no-typeset", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--html", action="store_true", help=argparse.SUPPRESS)
     return p
@@ -780,6 +861,8 @@ def main(argv: list[str] | None = None) -> int:
     args.book = args.book.resolve()
     if args.child:
         return child(args.child, args.book, args.out, not args.no_typeset, args.html)
+    if args.warm_child:
+        return warm_child(args.warm_child, args.book, args.out, args.runs)
     if args.quick:
         args.runs, args.scales = 3, [1, 4]
     if args.runs < 1:

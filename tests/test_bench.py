@@ -4,6 +4,7 @@ are asserted (machines are noisy) and the benchmark itself is not run here (too 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 
 import pytest
@@ -255,3 +256,15 @@ def test_result_file_shape_and_table(tmp_path):
 def test_main_refuses_a_folder_without_a_book(tmp_path, capsys):
     assert bench.main(["--book", str(tmp_path), "--out", str(tmp_path / "r.json")]) == 2
     assert "no book.yaml" in capsys.readouterr().err
+
+
+def test_warm_child_rebuilds_after_one_character_edits_and_restores_the_text(tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(bench.BOOK, book)
+    first = sorted((book / "articles").glob("*.yaml"))[0]
+    before = first.read_text("utf-8")
+    report = tmp_path / "warm.json"
+    assert bench.warm_child(report, book, tmp_path / "out", 2) == 0
+    seconds = json.loads(report.read_text("utf-8"))["seconds"]
+    assert len(seconds) == 2 and all(s > 0 for s in seconds)
+    assert first.read_text("utf-8") == before
