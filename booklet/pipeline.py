@@ -138,12 +138,14 @@ def build(options: Options, cwd: Path | None = None, warm: Warm | None = None) -
             )
         )
     out = options.out.resolve()
+    from . import cjk, justify
+
     typeset = render.plain
     if options.typeset:
-        from . import cjk, justify
-
         justify.install()
         typeset = lambda runs: cjk.typeset(runs, cjk.CjkOptions())  # noqa: E731
+    else:
+        justify.uninstall()  # the hook patches the engine for the whole process
     wanted = PROFILES[options.profile]
     layouts: dict[str, Layout] = {}
     outputs: dict[str, bytes] = {}

@@ -9,7 +9,6 @@ import signal
 import struct
 import subprocess
 import sys
-import time
 import zlib
 
 import pytest
@@ -216,7 +215,9 @@ def test_a_paragraph_of_45000_characters_lays_out_whole(make_book, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "word", ["https://example.com/" + "a" * 2000, "Pneumonoultramicroscopic" * 80], ids=["url", "word"]
+    "word",
+    ["https://example.com/" + "a" * 2000, "Pneumonoultramicroscopic" * 80],
+    ids=["url", "word"],
 )
 def test_an_unbreakable_word_is_reported_not_cut(make_book, tmp_path, word):
     article = f"id: a\ntitle: 长词\nbody:\n  - 第一段。\n  - 网址{word}结束。\n"
