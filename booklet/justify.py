@@ -19,7 +19,8 @@ line). ``install()`` replaces six engine functions, each with a thin wrapper:
     R4: for Chinese lines, spreads the missing width evenly over the gaps that
     ``cjk.justifiable`` allows (next to Han characters and Chinese punctuation, spaces),
     never inside ——/……, between two marks, across a Han–Latin margin or after the line's
-    last character. Each TextBox is widened and the boxes after it moved, as the engine does
+    last character. A Han–Latin gap widens like its neighbours, so it stays ¼ em wider
+    than the other gaps of its line. Each TextBox is widened and the boxes after it moved, as the engine does
     for spaces; the gaps are recorded on the box (``bk_gaps``). Other lines: the original.
 ``layout.inline.get_next_linebox`` and ``layout.inline.split_inline_box``
     R7: when the text left after a line would make a last line of one character (plus
@@ -420,10 +421,8 @@ def _find_gaps(leaves, test) -> dict[int, list[int]]:
             found = cjk.justifiable_gaps(text)
         else:
             found = [i for i in range(len(text) - 1) if test(text[i], text[i + 1])]
-        if found and cjk.has_latin_next_to_han(text) and _latin_gap(leaf.style) > 0:
-            # A Han–Latin gap keeps its width.
-            fixed = set(cjk.latin_gaps(text))
-            found = [i for i in found if i + 1 not in fixed]
+        # A Han–Latin gap widens like every other gap of the line: the ¼ em stays the
+        # difference between it and its neighbours, which is what the eye compares.
         if number + 1 < len(leaves):
             following, decorated = leaves[number + 1]
             if (

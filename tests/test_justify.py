@@ -3,6 +3,7 @@ glyph positions back with pdfplumber and check the typesetting rules on them."""
 
 import io
 import logging
+import statistics
 import unicodedata
 from itertools import pairwise
 from pathlib import Path
@@ -265,15 +266,26 @@ def test_r5_pair_split_by_bold_is_compressed():
     assert chars["。"]["x0"] - chars["”"]["x0"] == pytest.approx(EM / 2, abs=0.05 * EM)
 
 
+def justification_spacing(line) -> float:
+    """What justification added between two characters of this line: the median blank
+    between two Han characters (their boxes are one em wide)."""
+    blanks = [b["x0"] - a["x1"] for a, b in pairs(line) if han(a["text"]) and han(b["text"])]
+    return statistics.median(blanks) if blanks else 0.0
+
+
 def test_r6_quarter_em_between_han_and_latin(mixed):
+    """The Han–Latin gap is a quarter em wider than the line's other gaps (justification
+    widens every gap of a line alike)."""
     _, lines, _ = mixed
     found = 0
     for line in (line for paragraph in lines for line in paragraph):
+        spacing = justification_spacing(line)
         for a, b in pairs(line):
             ta, tb = a["text"], b["text"]
             if (han(ta) and latin(tb)) or (latin(ta) and han(tb)):
                 found += 1
-                assert b["x0"] - a["x1"] == pytest.approx(EM / 4, abs=0.01 * EM), text_of(line)
+                gap = b["x0"] - a["x1"] - spacing
+                assert gap == pytest.approx(EM / 4, abs=0.01 * EM), text_of(line)
     assert found >= 15
 
 
@@ -360,11 +372,10 @@ def test_r12_text_layer_is_the_source(mixed):
     source = "".join(texts)
     with pdfplumber.open(io.BytesIO(pdf)) as document:
         chars = "".join(c["text"] for page in document.pages for c in page.chars)
-        extracted = "".join(page.extract_text() for page in document.pages).replace("\n", "")
     assert chars == source  # no space, joiner or other character added, none lost
-    assert extracted == source  # pdfplumber's extract_text() adds nothing either
-    # pypdf guesses a word space where glyphs stand more than about 0.1 em apart: at each
-    # Han–Latin gap. That is pypdf's reading of the geometry, not text in the PDF.
+    # Text extractors (pypdf, pdfplumber's extract_text, PDF viewers) guess a word space
+    # where glyphs stand far enough apart — at Han–Latin gaps. That is their reading of the
+    # geometry, not text in the PDF: with the guessed spaces removed the text is the source.
     pypdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert pypdf_text.replace("\n", "").replace(" ", "") == source.replace(" ", "")
     assert unicodedata.normalize("NFC", chars) == chars
@@ -456,7 +467,8 @@ def test_real_text_meets_the_rules(real):
                 assert b["x0"] - a["x0"] == pytest.approx(EM / 2, abs=0.05 * EM)  # R5
             if (han(ta) and latin(tb)) or (latin(ta) and han(tb)):
                 gaps += 1
-                assert b["x0"] - a["x1"] == pytest.approx(EM / 4, abs=0.01 * EM)  # R6
+                gap = b["x0"] - a["x1"] - justification_spacing(line)
+                assert gap == pytest.approx(EM / 4, abs=0.01 * EM)  # R6
     for paragraph in lines:
         for line in paragraph[1:]:
             assert not line[0]["text"].startswith("—")  # R3

@@ -290,10 +290,15 @@ class Layout:
 
     def _columns(self, page: Page) -> list[Column]:
         """Strips of body text side by side: a gap is a gutter when lines sit on both sides."""
+        # Body glyphs only, by size and face: a series line or byline of the body size in
+        # another face may run across the gutter above the columns.
         body = [
             g
             for g in page.glyphs
-            if self.is_body_size(g.size) and not g.text.isspace() and g.text[0] not in CJK_PUNCT
+            if self.is_body_size(g.size)
+            and not g.text.isspace()
+            and g.text[0] not in CJK_PUNCT
+            and (g.font == self.font or not is_han(g.text[0]))
         ]
         merged: list[list] = []  # [lo, hi, baselines]
         for g in sorted(body, key=lambda g: g.x0):
@@ -369,7 +374,9 @@ class Layout:
             else not BOLD.search(line.font)
         )
         overlap = [(min(c.hi, line.x1) - max(c.lo, line.x0), c) for c in columns]
-        wide = any(o > 0.75 * (c.hi - c.lo) for o, c in overlap)  # a whole line in bold is text
+        # A whole line in bold is text; a line across several columns in another face is not.
+        touching_count = sum(o > 0 for o, _ in overlap)
+        wide = touching_count == 1 and any(o > 0.75 * (c.hi - c.lo) for o, c in overlap)
         if self.is_body_size(line.size) and (body_font or wide):
             line.kind = "body"
         elif line.size >= self.size * self.t.heading_ratio or BOLD.search(line.font):
@@ -438,6 +445,21 @@ class Layout:
 
     def _flow(self, page: Page) -> list[Line]:
         lines = [ln for ln in page.lines if ln.kind != "furniture" and (ln.column or ln.spanning)]
+        if len(page.columns) > 1:
+            # A head narrower than a column (a kicker, a short heading) still cuts the page
+            # into bands when the other columns hold nothing beside it.
+            reach = 2 * self.em
+            for line in lines:
+                if (
+                    line.kind == "heading"
+                    and line.column
+                    and not any(
+                        other.column not in (None, line.column)
+                        and abs(other.base - line.base) < reach
+                        for other in lines
+                    )
+                ):
+                    line.spanning = True
         spans = sorted((ln for ln in lines if ln.spanning), key=lambda ln: ln.base)
         cuts = [ln.base for ln in spans]
         bands: dict[int, list[Line]] = defaultdict(list)
