@@ -563,41 +563,12 @@ def _get_next_linebox(
     return new_line, new_resume_at
 
 
-def _split_inline_box(
-    context,
-    box,
-    position_x,
-    max_x,
-    bottom_space,
-    skip_stack,
-    containing_block,
-    absolute_boxes,
-    fixed_boxes,
-    line_placeholders,
-    waiting_floats,
-    line_children,
-    first_letter_style,
-    first_line_style,
-):
+def _split_inline_box(context, box, position_x, max_x, *rest):
+    # The rest of the engine's arguments pass through untouched (check_engine pins them).
     limit = getattr(context, "bk_line_limit", None)
     if limit is not None and limit[0] is box:
         max_x = min(max_x, limit[1])
-    return _ORIGINALS["split_inline_box"](
-        context,
-        box,
-        position_x,
-        max_x,
-        bottom_space,
-        skip_stack,
-        containing_block,
-        absolute_boxes,
-        fixed_boxes,
-        line_placeholders,
-        waiting_floats,
-        line_children,
-        first_letter_style,
-        first_line_style,
-    )
+    return _ORIGINALS["split_inline_box"](context, box, position_x, max_x, *rest)
 
 
 # Drawing: R6 and R4 gaps as glyph advances ----------------------------------------------------
