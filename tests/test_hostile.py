@@ -318,3 +318,41 @@ def test_a_build_killed_while_writing_leaves_the_last_pdf(make_book, tmp_path, s
     else:
         assert "Traceback" not in child.stderr.read()
     assert leftovers == ["test-book-preflight.json", "test-book.pdf"]
+
+
+def test_css_mistakes_are_reported_at_their_file_line_and_column(tmp_path, make_book):
+    import shutil
+
+    styles = tmp_path / "styles"
+    shutil.copytree(PROJECT / "styles", styles)
+    (styles / "overrides.css").write_text(
+        ".title {\n  colr: red;\n}\n.heading { font-size: 12qq; }\n", encoding="utf-8"
+    )
+    (tmp_path / "fonts").symlink_to(PROJECT / "fonts")  # fonts.css reaches ../fonts/
+    old = pipeline.STYLES
+    pipeline.STYLES = styles
+    try:
+        with pytest.raises(BuildFailed) as failed:
+            pipeline.build(pipeline.Options(book=make_book(), out=tmp_path / "out"), cwd=tmp_path)
+    finally:
+        pipeline.STYLES = old
+    found = sorted(str(p) for p in failed.value.problems)
+    assert found == [
+        "styles/overrides.css:2:3: error: Ignored `colr: red`, unknown property — WeasyPrint "
+        "ignores this; fix the spelling or the value [css.ignored]",
+        "styles/overrides.css:4:12: error: Ignored `font-size: 12qq`, invalid value — "
+        "WeasyPrint ignores this; fix the spelling or the value [css.ignored]",
+    ]
+
+
+def test_a_missing_font_subsetter_is_a_warning_with_the_fix_and_fails_strict(
+    make_book, tmp_path, monkeypatch
+):
+    from booklet import paginate
+
+    monkeypatch.setattr(paginate, "subsetter_missing", lambda: True)
+    result = pipeline.build(pipeline.Options(book=make_book(), out=tmp_path / "a"))
+    [problem] = [p for p in result.problems if p.code == "system.harfbuzz-subset"]
+    assert problem.severity == "warning" and "apt-get install libharfbuzz-subset0" in str(problem)
+    with pytest.raises(BuildFailed):
+        pipeline.build(pipeline.Options(book=make_book(), out=tmp_path / "b", strict=True))
