@@ -254,7 +254,7 @@ def warm_child(report: Path, book: Path, out: Path, runs: int) -> int:
         gc.enable()
         gc.collect()
     article.write_text(text, "utf-8")
-    report.write_text(json.dumps({"seconds": seconds}), "utf-8")
+    report.write_text(json.dumps({"rebuild_seconds": seconds}), "utf-8")
     return 0
 
 
@@ -278,7 +278,7 @@ def measure_warm(book: Path, work: Path, runs: int, cold: Sequence[float], say: 
             str(work / "out"),
         ]
     )
-    seconds = read_child(report, done)["seconds"]
+    seconds = read_child(report, done)["rebuild_seconds"]
     return {
         "seconds": summarize(seconds),
         "warm_over_cold": ratio(seconds, cold),

@@ -265,6 +265,6 @@ def test_warm_child_rebuilds_after_one_character_edits_and_restores_the_text(tmp
     before = first.read_text("utf-8")
     report = tmp_path / "warm.json"
     assert bench.warm_child(report, book, tmp_path / "out", 2) == 0
-    seconds = json.loads(report.read_text("utf-8"))["seconds"]
+    seconds = json.loads(report.read_text("utf-8"))["rebuild_seconds"]
     assert len(seconds) == 2 and all(s > 0 for s in seconds)
     assert first.read_text("utf-8") == before
