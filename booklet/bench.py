@@ -337,8 +337,8 @@ def pdf_pages(path: Path) -> int:
 
 
 def document_pages(report: dict) -> int:
-    """Pages of WeasyPrint's document before padding: the template ends with a filler page
-    that padding drops (or repeats) to reach a multiple of four."""
+    """Pages the plain engine sets from the --html file: the build's pages less the filler
+    pages it adds before the back cover, plus the one filler page the HTML ends with."""
     return report["pages"] - report["blank_pages_added"] + 1
 
 

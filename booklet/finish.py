@@ -1,19 +1,14 @@
-"""PDF bytes from WeasyPrint → the finished file: metadata, language, page labels, a stable ID."""
+"""The finished PDF: metadata, language and page labels set as WeasyPrint writes the file;
+the editors' proof outlines drawn over it with pypdf."""
 
 from __future__ import annotations
 
 import datetime
 import hashlib
 import io
-from dataclasses import dataclass
 
+import pydyf
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    ByteStringObject,
-    NameObject,
-    TextStringObject,
-)
 
 from .marks import draw_over
 from .model import Book
@@ -23,51 +18,73 @@ from .model import Book
 COVER_LABELS = ("封面", "封二", "封三", "封底")
 
 
-@dataclass(frozen=True)
-class Finished:
-    pdf: bytes
-    pages: int
-
-
 def pdf_date(day: datetime.date) -> str:
     return f"D:{day:%Y%m%d}000000+08'00'"
 
 
-def finish(pdf: bytes, book: Book, *, language: str = "zh-CN") -> Finished:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    count = len(writer.pages)
+def metadata(book: Book) -> dict[str, str]:
+    """The document information of the booklet's PDFs."""
     date = pdf_date(book.date)
-    metadata = {
-        "/Title": book.title + (f"：{book.subtitle}" if book.subtitle else ""),
-        "/Author": book.publisher,
-        "/Subject": book.description,
-        "/Keywords": ", ".join(book.keywords),
-        "/Creator": "booklet",
-        "/Producer": "booklet (WeasyPrint, pypdf)",
-        "/CreationDate": date,
-        "/ModDate": date,
+    found = {
+        "Title": book.title + (f"：{book.subtitle}" if book.subtitle else ""),
+        "Author": book.publisher,
+        "Subject": book.description,
+        "Keywords": ", ".join(book.keywords),
+        "Creator": "booklet",
+        "Producer": "booklet (WeasyPrint, pypdf)",
+        "CreationDate": date,
+        "ModDate": date,
     }
-    writer.metadata = None
-    writer.add_metadata({key: value for key, value in metadata.items() if value})
-    writer._root_object[NameObject("/Lang")] = TextStringObject(language)
-    set_page_labels(writer, count)
-    # The same content always gets the same file identifier, so rebuilds are byte-identical.
-    digest = hashlib.md5(pdf, usedforsecurity=False).digest()
-    writer._ID = ArrayObject([ByteStringObject(digest), ByteStringObject(digest)])
-    out = io.BytesIO()
-    writer.write(out)
-    return Finished(out.getvalue(), count)
+    return {key: value for key, value in found.items() if value}
 
 
-def set_page_labels(writer: PdfWriter, count: int) -> None:
+def label_ranges(count: int) -> list[tuple[int, dict]]:
+    """Page labels as (first page index, label) ranges: the four cover pages by name, the
+    rest by the folio printed on them (page 3 is labelled 3)."""
     if count < 4:
-        writer.set_page_label(0, count - 1, style="/D", start=1)
-        return
-    writer.set_page_label(0, 0, prefix=COVER_LABELS[0])
-    writer.set_page_label(1, 1, prefix=COVER_LABELS[1])
-    writer.set_page_label(2, count - 3, style="/D", start=3)
-    writer.set_page_label(count - 2, count - 2, prefix=COVER_LABELS[2])
-    writer.set_page_label(count - 1, count - 1, prefix=COVER_LABELS[3])
+        return [(0, {"S": "/D", "St": 1})]
+    return [
+        (0, {"P": COVER_LABELS[0]}),
+        (1, {"P": COVER_LABELS[1]}),
+        (2, {"S": "/D", "St": 3}),
+        (count - 2, {"P": COVER_LABELS[2]}),
+        (count - 1, {"P": COVER_LABELS[3]}),
+    ]
+
+
+def finisher(book: Book, *, language: str = "zh-CN"):
+    """A WeasyPrint finisher that sets metadata, language and page labels as the PDF is
+    written, and how it is written (``_write``): the finished file comes out of one write,
+    nothing is parsed again."""
+
+    def finish(document, pdf: pydyf.PDF) -> None:
+        pdf.info.clear()
+        for key, value in metadata(book).items():
+            pdf.info[key] = pydyf.String(value)
+        pdf.catalog["Lang"] = pydyf.String(language)
+        nums = pydyf.Array()
+        for index, label in label_ranges(len(document.pages)):
+            entry = {k: pydyf.String(v) if k == "P" else v for k, v in label.items()}
+            nums.extend([index, pydyf.Dictionary(entry)])
+        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
+        pdf.write = lambda output, version, _identifier, _compress: _write(pdf, output, version)
+
+    return finish
+
+
+def _write(pdf: pydyf.PDF, output, version) -> None:
+    """Write with a plain cross-reference table and no object streams (the content and font
+    streams stay compressed): pypdf reads such a file several times faster, and the
+    preflight, the marks and the imposition all read it again. The file identifier is the
+    digest of the file, so the same content always gets the same one (pydyf's own would
+    serialise and compress every stream a second time to compute it)."""
+    buffer = io.BytesIO()
+    type(pdf).write(pdf, buffer, version, identifier=False, compress=False)
+    data = buffer.getvalue()
+    digest = hashlib.md5(data, usedforsecurity=False).hexdigest().encode()
+    trailer = data.rindex(b"\ntrailer\n")
+    end = data.index(b"\n>>\n", trailer)
+    output.write(data[:end] + b"\n/ID [<" + digest + b"> <" + digest + b">]" + data[end:])
 
 
 def page_labels(pdf: bytes) -> list[str]:

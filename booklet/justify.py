@@ -31,7 +31,8 @@ line). ``install()`` replaces six engine functions, each with a thin wrapper:
     Before the engine writes a TextBox, moves each R6 gap in front of its character (Pango
     spreads letter-spacing on both sides of it) and adds the R4 amounts to the advance of the
     glyph that ends each gap's cluster. The PDF thus holds positioning only, and its text
-    layer is exactly the source text.
+    layer is exactly the source text. The engine makes a new Pango layout for every drawing,
+    so a page drawn again (kept from an earlier build) is adjusted afresh.
 
 ``check_engine()`` refuses any WeasyPrint but 70.0 and checks that each internal the hook
 relies on exists with the expected signature.

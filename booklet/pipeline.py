@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from . import csslint, glyphs, impose, marks, paginate, preflight, render, styles
@@ -83,10 +84,16 @@ RENDER_OPTIONS = {
 
 @dataclass(frozen=True)
 class Layout:
-    html: str
+    renderer: render.Renderer
+    numbers: dict[str, int]  # the page numbers the contents print
     document: object  # weasyprint.Document, padded to a multiple of four
-    blanks: int
+    blanks: int  # filler pages added before the back cover
     pdf: bytes  # finished: metadata, labels
+
+    def html(self) -> str:
+        """The whole booklet as one HTML document (the --html output)."""
+        parts = self.renderer
+        return parts.document([parts.front(self.numbers), *parts.articles(), parts.back()])
 
 
 class Warm:
@@ -95,13 +102,20 @@ class Warm:
     WeasyPrint's FontConfiguration copies every @font-face file (about 100 MB of CJK fonts)
     into a private fontconfig set; doing it once saves that on every rebuild. Faces pile
     up in a configuration, so it is made anew when any @font-face rule or font file changes.
+    The parsed stylesheet and the laid-out parts are kept while the files they were made
+    from are unchanged (see paginate.PartCache), and font subsets are reused (subsets.py).
     """
 
     _FACE = re.compile(r"@font-face\s*{[^}]*}", re.S)
 
     def __init__(self) -> None:
+        from . import subsets
+
+        subsets.install()
         self._fonts: FontConfiguration | None = None
         self._key: tuple = ()
+        self._sheets: dict[str, tuple[tuple, weasyprint.CSS]] = {}
+        self._parts: dict[str, paginate.PartCache] = {}
 
     def font_config(self) -> FontConfiguration:
         faces = tuple(
@@ -114,11 +128,47 @@ class Warm:
         )
         if self._fonts is None or (faces, files) != self._key:
             self._fonts, self._key = FontConfiguration(), (faces, files)
+            self._sheets.clear()
+            self._parts.clear()
         return self._fonts
 
+    def stylesheet(self, profile: str, key: tuple, parse: Callable[[], tuple]):
+        """The parsed entry stylesheet of a profile; ``parse()`` returns (css, silent) and
+        is called when the stylesheets changed or the last parse had something to say."""
+        kept = self._sheets.get(profile)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        css, silent = parse()
+        if silent:
+            self._sheets[profile] = (key, css)
+        else:
+            self._sheets.pop(profile, None)
+        return css
 
-def build(options: Options, cwd: Path | None = None, warm: Warm | None = None) -> Result:
-    """Build one book; raise BuildFailed (nothing written) if any error was found."""
+    def parts(self, profile: str) -> paginate.PartCache:
+        return self._parts.setdefault(profile, paginate.PartCache())
+
+
+def _stamps(*folders: Path, skip: str = "") -> tuple:
+    """Name, mtime and size of every file under the folders (files ending in ``skip``
+    excepted): whatever a layout reads besides the HTML."""
+    return tuple(
+        (str(path), stat.st_mtime_ns, stat.st_size)
+        for folder in folders
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not (skip and path.name.endswith(skip))
+        for stat in (path.stat(),)
+    )
+
+
+def build(
+    options: Options,
+    cwd: Path | None = None,
+    warm: Warm | None = None,
+    progress: paginate.Progress | None = None,
+) -> Result:
+    """Build one book; raise BuildFailed (nothing written) if any error was found.
+    ``progress`` is told of each part as it is laid out."""
     warm = warm or Warm()
     if options.profile not in PROFILES:
         raise ValueError(f"unknown profile {options.profile!r}")
@@ -154,7 +204,7 @@ def build(options: Options, cwd: Path | None = None, warm: Warm | None = None) -
         layout_name = "print" if name == "imposed" else name
         if layout_name not in layouts:
             layouts[layout_name] = _lay_out(
-                book, layout_name, out, typeset, clock, cwd, problems, warm.font_config()
+                book, layout_name, out, typeset, clock, cwd, problems, warm, progress
             )
         layout = layouts[layout_name]
         with clock.stage("finish"):
@@ -179,7 +229,6 @@ def build(options: Options, cwd: Path | None = None, warm: Warm | None = None) -
                     profile=checked_as,
                     fonts_css=STYLES / "fonts.css",
                     allow_placeholders=options.allow_placeholders,
-                    intentional_blanks=layout.blanks,
                 )
             if name == "imposed":
                 problems += preflight.check_fonts(outputs[name], STYLES / "fonts.css")
@@ -207,7 +256,7 @@ def build(options: Options, cwd: Path | None = None, warm: Warm | None = None) -
     )
     first = next(iter(layouts.values()))
     if options.html:
-        written.append(write_atomic(out / f"{book.slug}.html", first.html.encode("utf-8")))
+        written.append(write_atomic(out / f"{book.slug}.html", first.html().encode("utf-8")))
     if options.proof:
         with clock.stage("proof"):
             from . import proof
@@ -220,27 +269,34 @@ def build(options: Options, cwd: Path | None = None, warm: Warm | None = None) -
     return Result(book, written[0], pages, first.blanks, problems, clock.timings, written, checked)
 
 
-def _lay_out(book, profile, out, typeset, clock, cwd, problems, fonts) -> Layout:
-    """One layout of the book with one profile's stylesheet: HTML, pages, finished PDF."""
+def _lay_out(book, profile, out, typeset, clock, cwd, problems, warm, progress) -> Layout:
+    """One layout of the book with one profile's stylesheet: parts, pages, finished PDF."""
     with clock.stage("render"):
         sheet = styles.Stylesheets(STYLES, book, profile)
-        page = render.Page(stylesheet=sheet.entry(out), base=out, fonts=styles.FONT_CREDITS)
-        html = render.render_html(book, page, typeset)
+        entry = sheet.entry(out)
+        page = render.Page(stylesheet=entry, base=out, fonts=styles.FONT_CREDITS)
+        renderer = render.Renderer(book, page, typeset)
     fetcher = paginate.FolderFetcher([book.root, STYLES, FONTS])
     html_url = (out / f"{book.slug}.html").as_uri()
+    fonts = warm.font_config()
     with clock.stage("layout"), paginate.engine_log() as records:
-        document = paginate.paginate(html, html_url, fetcher, fonts, RENDER_OPTIONS[profile])
-        document, blanks = paginate.pad_to_multiple_of_four(document)
+        # What a layout reads besides the HTML: stylesheets, fonts, images.
+        key = (entry, html_url, _stamps(STYLES, FONTS, book.root, skip=".yaml"))
+        css = warm.stylesheet(profile, key, lambda: _parse(entry, html_url, fetcher, fonts))
+        engine = paginate.Engine(css, html_url, fetcher, fonts, RENDER_OPTIONS[profile])
+        cache = warm.parts(profile)
+        cache.begin((key, typeset is not render.plain))
+        laid = paginate.lay_out(renderer, engine, cache, progress)
     with clock.stage("write"), paginate.engine_log() as write_records:
         # Tagging is read when writing, the image options when rendering: give both.
-        raw_pdf = document.write_pdf(**RENDER_OPTIONS[profile])
-    engine = paginate.log_problems([*records, *write_records], styles.shown(STYLES, cwd))
-    if any(p.code == "engine.css" for p in engine):
+        pdf = laid.document.write_pdf(finisher=finishing.finisher(book), **RENDER_OPTIONS[profile])
+    engine_problems = paginate.log_problems([*records, *write_records], styles.shown(STYLES, cwd))
+    if any(p.code == "engine.css" for p in engine_problems):
         # The engine's messages have no file name: find each complaint's stylesheet.
         placed = csslint.lint(STYLES, fetcher, cwd)
         if placed:
-            engine = [p for p in engine if p.code != "engine.css"] + placed
-    problems += [p for p in engine if p not in problems]
+            engine_problems = [p for p in engine_problems if p.code != "engine.css"] + placed
+    problems += [p for p in engine_problems if p not in problems]
     refused = [
         error(
             Where(url),
@@ -251,9 +307,17 @@ def _lay_out(book, profile, out, typeset, clock, cwd, problems, fonts) -> Layout
         for url in fetcher.refused
     ]
     problems += [p for p in refused if p not in problems]
-    with clock.stage("finish"):
-        finished = finishing.finish(raw_pdf, book)
-    return Layout(html, document, blanks, finished.pdf)
+    return Layout(renderer, laid.numbers, laid.document, laid.padding, pdf)
+
+
+def _parse(entry: str, base_url: str, fetcher, fonts) -> tuple:
+    """The entry stylesheet parsed (its imports fetched), and whether that went silently."""
+    refused = len(fetcher.refused)
+    with paginate.engine_log() as records:
+        css = weasyprint.CSS(
+            string=entry, base_url=base_url, url_fetcher=fetcher, font_config=fonts
+        )
+    return css, not records and len(fetcher.refused) == refused
 
 
 def _umask() -> int:
@@ -279,6 +343,3 @@ def write_atomic(path: Path, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-Progress = Callable[[str], None]

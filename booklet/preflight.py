@@ -109,7 +109,6 @@ def run(
     profile: str,
     fonts_css: Path,
     allow_placeholders: bool = False,
-    intentional_blanks: int = 0,
 ) -> Preflight:
     """Check one profile's output: ``document`` is the padded WeasyPrint document,
     ``pdf`` the finished bytes written for ``profile`` (screen, print or proof)."""
@@ -136,7 +135,7 @@ def run(
     problems += found
     found, facts["overflow"] = check_overflow(pages, pieces, book, output)
     problems += found
-    found, facts["empty_pages"] = check_empty_pages(pages, intentional_blanks, output)
+    found, facts["empty_pages"] = check_empty_pages(pages, output)
     problems += found
     found, facts["text"] = check_text(pages, book)
     problems += found
@@ -789,15 +788,14 @@ def check_overflow(pages, pieces: list[Piece], book: Book, output: Where):
     return problems, facts
 
 
-def check_empty_pages(pages, intentional_blanks: int, output: Where):
-    """An empty page that is neither an engine blank (a left/right break) nor one of the
-    padding pages before the back cover is a stray page break."""
+def check_empty_pages(pages, output: Where):
+    """An empty page that is neither an engine blank (a left/right break) nor a filler page
+    (the blanks the pipeline places: before an article that would open on a verso, and
+    before the back cover for a multiple of four) is a stray page break."""
     problems = []
     facts = []
-    last = len(pages)
-    intentional = set(range(last - intentional_blanks, last)) if intentional_blanks else set()
     for page in pages:
-        if page.has_content or page.blank or page.number in intentional:
+        if page.has_content or page.blank or page.name == "filler":
             continue
         facts.append(page.number)
         problems.append(

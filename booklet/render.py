@@ -1,9 +1,14 @@
-"""Book → HTML through the Jinja2 template, with every text run through the Chinese text pass."""
+"""Book → HTML through the Jinja2 templates, with every text run through the Chinese text pass.
+
+The booklet is rendered in parts that are laid out one by one (booklet/paginate.py): the
+front matter (cover, title page, colophon, contents), each article, and the back cover. The
+contents print the page numbers they are given, found where the headings were laid out.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +37,14 @@ class Page:
     fonts: tuple[str, ...]  # font names for the colophon
 
 
+@dataclass(frozen=True)
+class Part:
+    """One piece of the booklet laid out on its own: its name and its HTML body."""
+
+    name: str  # "front", an article's id, or "back"
+    body: Markup
+
+
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)),
     autoescape=True,
@@ -46,16 +59,49 @@ def url_from(base: Path, target: Path) -> str:
     return Path(os.path.relpath(target, base)).as_posix()
 
 
-def render_html(book: Book, page: Page, typeset: Typeset = plain) -> str:
-    template = _ENV.get_template("booklet.html")
-    credits = [f.credit for a in book.articles for f in a.figures() if f.credit]
-    return template.render(
-        book=book,
-        stylesheet=Markup(page.stylesheet),
-        fonts=page.fonts,
-        credits=credits,
-        date_text=f"{book.date.year}年{book.date.month}月",
-        paragraph=lambda p: typeset(p.runs) if isinstance(p, Paragraph) else typeset([(p, None)]),
-        text=lambda s: typeset([(s, None)]),
-        image_url=lambda path: url_from(page.base, path),
-    )
+class Renderer:
+    """Renders the parts of one book and the HTML documents around them."""
+
+    def __init__(self, book: Book, page: Page, typeset: Typeset = plain):
+        self.book = book
+        self.page = page
+        credits = [f.credit for a in book.articles for f in a.figures() if f.credit]
+        self._parts = _ENV.get_template("parts.html").make_module(
+            {
+                "book": book,
+                "fonts": page.fonts,
+                "credits": credits,
+                "date_text": f"{book.date.year}年{book.date.month}月",
+                "paragraph": lambda p: (
+                    typeset(p.runs) if isinstance(p, Paragraph) else typeset([(p, None)])
+                ),
+                "text": lambda s: typeset([(s, None)]),
+                "image_url": lambda path: url_from(page.base, path),
+            }
+        )
+        self._shell = _ENV.get_template("booklet.html")
+
+    def front(self, numbers: Mapping[str, int | str]) -> Part:
+        """Cover, title page, colophon and contents; ``numbers`` maps each article's and
+        section's id to the page number the contents print for it."""
+        return Part("front", self._parts.front(numbers))
+
+    def articles(self) -> list[Part]:
+        return [Part(a.id, self._parts.article_part(a)) for a in self.book.articles]
+
+    def back(self) -> Part:
+        return Part("back", self._parts.back())
+
+    def document(self, parts: Sequence[Part], with_stylesheet: bool = True) -> str:
+        """An HTML document holding ``parts``. Without the stylesheet, the layout stage
+        hands WeasyPrint the parsed stylesheet itself (parsed once for all parts)."""
+        return self._shell.render(
+            book=self.book,
+            stylesheet=Markup(self.page.stylesheet) if with_stylesheet else "",
+            body=Markup("\n").join(part.body for part in parts),
+        )
+
+
+def contents_ids(book: Book) -> list[str]:
+    """The ids the contents link to, in order: each article, then its sections."""
+    return [i for a in book.articles for i in (a.id, *(s.id for s in a.sections))]

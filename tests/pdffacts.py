@@ -48,12 +48,11 @@ def toc_entries(pdf_bytes: bytes, toc_pages: list[int]) -> list[TocEntry]:
             links = []
             for annot in reader.pages[number - 1].get("/Annots", []):
                 annot = annot.get_object()
-                dest = annot.get("/Dest")
-                if dest is None:
+                target = link_target(reader, annot)
+                if target is None:
                     continue
                 _, y0, _, y1 = (float(v) for v in annot["/Rect"])
-                target = reader.get_destination_page_number(reader.named_destinations[str(dest)])
-                links.append((page.height - max(y0, y1), page.height - min(y0, y1), target + 1))
+                links.append((page.height - max(y0, y1), page.height - min(y0, y1), target))
             for line in page.extract_text_lines():
                 match = re.match(r"^(.*?)[.\s·…]{3,}(\d+)$", line["text"].strip())
                 if not match:
@@ -64,6 +63,22 @@ def toc_entries(pdf_bytes: bytes, toc_pages: list[int]) -> list[TocEntry]:
                     TocEntry(squeeze(match[1]), int(match[2]), targets[-1] if targets else -1)
                 )
     return entries
+
+
+def link_target(reader: PdfReader, annot) -> int | None:
+    """The page (1-based) an internal link points to, whether its destination is a name, an
+    explicit array or a GoTo action; None for other annotations."""
+    dest = annot.get("/Dest")
+    if dest is None:
+        action = annot.get("/A")
+        action = action.get_object() if action is not None else None
+        if action is None or action.get("/S") != "/GoTo":
+            return None
+        dest = action.get("/D")
+    dest = dest.get_object() if hasattr(dest, "get_object") else dest
+    if isinstance(dest, list):
+        return reader.get_page_number(dest[0].get_object()) + 1
+    return reader.get_destination_page_number(reader.named_destinations[str(dest)]) + 1
 
 
 def outline(pdf_bytes: bytes) -> list[tuple[int, str, int]]:
@@ -80,3 +95,56 @@ def outline(pdf_bytes: bytes) -> list[tuple[int, str, int]]:
 
     walk(reader.outline, 1)
     return found
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of text as printed: its page (1-based), baseline and left edge in points from
+    the page's top left, the size of its first glyph, its glyphs left to right."""
+
+    page: int
+    baseline: float
+    x0: float
+    size: float
+    chars: tuple
+
+    @property
+    def text(self) -> str:
+        return "".join(c["text"] for c in self.chars)
+
+
+def text_lines(page: pdfplumber.page.Page, number: int, chars: list[dict]) -> list[Line]:
+    """Glyphs grouped into lines by baseline (a shared baseline within a third of the glyph
+    size), top to bottom, each left to right: one column of text, as the booklet sets it."""
+    rows: list[list[dict]] = []
+    for char in sorted(chars, key=lambda c: page.height - c["matrix"][5]):
+        baseline = page.height - char["matrix"][5]
+        if rows and baseline - (page.height - rows[-1][0]["matrix"][5]) < char["size"] / 3:
+            rows[-1].append(char)
+        else:
+            rows.append([char])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda c: c["x0"])
+        first = row[0]
+        lines.append(
+            Line(number, page.height - first["matrix"][5], first["x0"], first["size"], tuple(row))
+        )
+    return lines
+
+
+def paragraph_lines(lines: list[Line], text: str) -> list[Line] | None:
+    """The consecutive lines that hold exactly this text, from a line's start to a line's
+    end (nothing else set among them); None when no run of lines does."""
+    target = squeeze(text)
+    for start, line in enumerate(lines):
+        if not target.startswith(squeeze(line.text)) or not squeeze(line.text):
+            continue
+        held = ""
+        for end in range(start, len(lines)):
+            held += squeeze(lines[end].text)
+            if held == target:
+                return lines[start : end + 1]
+            if not target.startswith(held):
+                break
+    return None

@@ -5,14 +5,19 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+import sys
+from itertools import pairwise
 
 import pytest
+import yaml
+from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
+from booklet import pipeline
 from booklet.pipeline import PROJECT
 
 from .conftest import SOURCE
-from .pdffacts import HAN, body_chars, outline, squeeze, toc_entries
+from .pdffacts import HAN, body_chars, outline, squeeze, text_lines, toc_entries
 
 TOP_MM, BOTTOM_MM = 19, 21  # --bk-margin-top / --bk-margin-bottom in styles/tokens.css
 
@@ -124,6 +129,95 @@ def test_bookmarks_mirror_the_toc(booklet):
     assert [(level, title) for level, title, _ in marks] == expected
 
 
+def toc_pages(booklet_pdf, booklet) -> list[int]:
+    """The contents' pages: from the one headed 目录 up to the first article."""
+    first = next(
+        i + 1
+        for i, p in enumerate(booklet_pdf.pages)
+        if squeeze(p.extract_text()).startswith("目录")
+    )
+    articles = min(page for level, _, page in outline(booklet.pdf_bytes) if level == 1)
+    return list(range(first, articles))
+
+
+LEADER = ".·…．"
+
+
+def test_toc_entries_have_dot_leaders_up_to_aligned_numbers(booklet, booklet_pdf):
+    """Between each entry's title and its page number a row of leader dots runs across the
+    gap; the numbers end at one right edge."""
+    rows = []
+    for number in toc_pages(booklet_pdf, booklet):
+        page = booklet_pdf.pages[number - 1]
+        for line in text_lines(page, number, body_chars(page, TOP_MM, BOTTOM_MM)):
+            chars = [c for c in line.chars if c["text"].strip()]
+            dots = [c for c in chars if c["text"] in LEADER]
+            if not re.search(rf"[{re.escape(LEADER)}]{{3,}}\d+$", line.text.strip()):
+                continue
+            title = [c for c in chars if c["x1"] <= dots[0]["x0"] + 0.1]
+            digits = [c for c in chars if c["x0"] >= dots[-1]["x1"] - 0.1]
+            assert len(title) + len(dots) + len(digits) == len(chars), line.text
+            assert "".join(c["text"] for c in digits).isdigit(), line.text
+            gap = digits[0]["x0"] - title[-1]["x1"]
+            run = dots[-1]["x1"] - dots[0]["x0"]
+            assert len(dots) >= 3 and run >= 0.75 * gap, (line.text, run, gap)
+            steps = [b["x0"] - a["x0"] for a, b in pairwise(dots)]
+            assert max(steps) < 1.5 * min(steps), line.text  # an even row, not stray dots
+            rows.append((squeeze("".join(c["text"] for c in title)), digits[-1]["x1"]))
+    entries = toc_entries(booklet.pdf_bytes, toc_pages(booklet_pdf, booklet))
+    assert len(rows) == len(outline(booklet.pdf_bytes)) > 0  # one row per bookmark
+    assert [title for title, _ in rows] == [e.title for e in entries]
+    right = [x1 for _, x1 in rows]
+    assert max(right) - min(right) < 0.5, right
+
+
+def test_bookmarks_point_to_the_pages_the_toc_links_point_to(booklet, booklet_pdf):
+    entries = toc_entries(booklet.pdf_bytes, toc_pages(booklet_pdf, booklet))
+    marks = outline(booklet.pdf_bytes)
+    assert len(entries) == len(marks) > 0
+    for entry, (level, title, page) in zip(entries, marks, strict=True):
+        assert entry.title.endswith(squeeze(title)), (entry, title)
+        assert page == entry.target == entry.printed, (entry, level, title, page)
+
+
+def test_colophon_on_the_title_verso_lists_publisher_edition_fonts_and_credits(
+    booklet, booklet_pdf
+):
+    """The page after the title page names the publisher, the date and edition, every face
+    in fonts/ and the credit of every photo — read from the book's files, not the build."""
+    book = yaml.safe_load((PROJECT / "book" / "book.yaml").read_text("utf-8"))
+    texts = [squeeze(p.extract_text()) for p in booklet_pdf.pages]
+    title_page = next(
+        n
+        for n, text in enumerate(texts[1:], start=2)
+        if squeeze(book["subtitle"]) in text and squeeze(book["publisher"]) in text
+    )
+    verso = title_page + 1
+    assert verso % 2 == 0 and verso < min(toc_pages(booklet_pdf, booklet))
+    text = texts[verso - 1]
+    date = book["date"]
+    assert squeeze(book["publisher"]) in text
+    assert f"{date.year}年{date.month}月" in text and book["edition"] in text
+    faces = {
+        TTFont(path, lazy=True)["name"].getDebugName(1)
+        for path in (PROJECT / "fonts").iterdir()
+        if path.suffix in (".otf", ".ttf")
+    }
+    assert len(faces) >= 3
+    for face in faces:
+        assert squeeze(face) in text, face
+    credits = []
+    for name in book["articles"]:
+        article = yaml.safe_load((PROJECT / "book" / name).read_text("utf-8"))
+        blocks = list(article.get("body", []))
+        for section in article.get("sections", []):
+            blocks += section["body"]
+        credits += [b["figure"]["credit"] for b in blocks if isinstance(b, dict) and "figure" in b]
+    assert credits
+    for credit in credits:
+        assert squeeze(credit) in text, credit
+
+
 def test_running_heads_and_folios(booklet_pdf, booklet, article_pages):
     """Left pages carry the booklet title, right pages the article's running head; folios
     print the page number; cover, front matter, blank pages and the opening pages of the
@@ -196,6 +290,18 @@ def test_html_is_written_and_escapes_raw_text(booklet):
     assert "<strong>第一个关键词是" in html
 
 
+def test_raw_html_typed_in_content_prints_literally_and_is_escaped_in_html(make_book, tmp_path):
+    typed = "<b>x</b>与<script>alert(1)</script>照印。"
+    article = f"id: a\ntitle: 字面\nbody:\n  - '{typed}'\n"
+    root = make_book(articles={"a.yaml": article})
+    result = pipeline.build(pipeline.Options(book=root, out=tmp_path / "out", html=True))
+    printed = squeeze("".join(p.extract_text() for p in PdfReader(result.pdf).pages))
+    assert squeeze(typed) in printed
+    html = (tmp_path / "out" / "test-book.html").read_text("utf-8")
+    assert "&lt;b&gt;x&lt;/b&gt;与&lt;script&gt;alert(1)&lt;/script&gt;照印。" in html
+    assert "<b>" not in html and "<script>" not in html
+
+
 def test_quotation_marks_are_inked_full_width_in_every_face(booklet, booklet_pdf):
     """Every “ ” ‘ ’ is a full-width mark with ink in its box — in body, headings, lede and
     pull quotes alike (a mark taken from another face must not print as a blank)."""
@@ -216,3 +322,24 @@ def test_quotation_marks_are_inked_full_width_in_every_face(booklet, booklet_pdf
             assert darkest < 160, (index + 1, char["text"], char["fontname"])
             checked.add(char["fontname"].split("+")[-1])
     assert {"Booklet-Serif", "Booklet-CJK-Quotes", "Booklet-Sans-Bold"} <= checked
+
+
+def test_html_output_renders_with_plain_weasyprint_to_the_same_pages(tmp_path):
+    """The --html file is the whole booklet in one document: the plain weasyprint command
+    sets it on the same pages as the build. (Compared without the Chinese typesetting,
+    whose hook lives in the build, so that every line must match too.)"""
+    result = pipeline.build(pipeline.Options(out=tmp_path, html=True, typeset=False))
+    html = tmp_path / f"{result.book.slug}.html"
+    raw = tmp_path / "raw.pdf"
+    command = [sys.executable, "-m", "weasyprint", str(html), str(raw)]
+    subprocess.run(command, check=True, capture_output=True)
+    built = [page.extract_text() for page in PdfReader(result.pdf).pages]
+    plain = [page.extract_text() for page in PdfReader(raw).pages]
+    padding = result.blank_pages_added
+    # The build puts the back cover last, after its filler pages; the HTML ends with the
+    # back cover and one filler page.
+    assert len(plain) == len(built) - padding + 1
+    body = len(built) - padding - 1
+    assert plain[:body] == built[:body]
+    assert plain[body] == built[-1] and "江海共潮生" in plain[body]
+    assert plain[-1].strip() == ""

@@ -169,3 +169,27 @@ def test_screen_pdf_is_tagged_for_accessibility(profiles):
     screen = PdfReader(files["small-book.pdf"])
     assert "/StructTreeRoot" in screen.trailer["/Root"]
     assert screen.trailer["/Root"]["/MarkInfo"]["/Marked"]
+
+
+@pytest.fixture(scope="module")
+def real_print(tmp_path_factory):
+    """The real booklet's print file (the one extra build of the real book in the tests)."""
+    out = tmp_path_factory.mktemp("real-print")
+    options = pipeline.Options(out=out, profile="print", allow_placeholders=True)
+    result = pipeline.build(options)
+    (path,) = [p for p in result.written if p.name.endswith("-print.pdf")]
+    return path
+
+
+@pytest.mark.parametrize("profile", ["screen", "print"])
+def test_real_booklet_passes_qpdf_and_embeds_every_font_subset(booklet, real_print, profile):
+    path = booklet.path if profile == "screen" else real_print
+    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout[-500:] + check.stderr[-500:]
+    assert "No syntax or stream encoding errors found" in check.stdout
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
+    rows = fonts.stdout.splitlines()[2:]
+    assert len(rows) >= 4  # serif, sans, their bolds, Kai: the booklet sets them all
+    for row in rows:
+        assert row.split()[-5:-2] == ["yes", "yes", "yes"], row  # emb, sub, uni
+        assert row.split()[0].split("+", 1)[1].startswith("Booklet-"), row
