@@ -43,11 +43,13 @@ __all__ = [
     "has_latin_next_to_han",
     "has_pair_or_gap",
     "has_punct_pair",
+    "has_quote",
     "is_han",
     "justifiable",
     "justifiable_gaps",
     "latin_gap",
     "latin_gaps",
+    "quote_breaks",
     "separable",
     "typeset",
 ]
@@ -169,6 +171,35 @@ def halt_positions(text: str) -> tuple[int, ...]:
             if target is not None and (not positions or positions[-1] != i + target):
                 positions.append(i + target)
     return tuple(positions)
+
+
+_QUOTE = re.compile("[“”‘’]")
+
+
+def has_quote(text: str) -> bool:
+    """Whether ``text`` holds a quotation mark (fast test for quote_breaks)."""
+    return _QUOTE.search(text) is not None
+
+
+@lru_cache(maxsize=4096)
+def quote_breaks(text: str) -> tuple[int, ...]:
+    """Indexes ``i`` such that a line may break before ``text[i]`` next to a quotation mark.
+
+    The Unicode line-break rules Pango follows (UAX 14, LB19) allow no break on either side
+    of “ ” ‘ ’, which are ambiguous between Western and Chinese use; Chinese text breaks
+    there like before any opening and after any closing mark (clreq; Unicode 15.1 LB19a):
+    before an opening quotation mark that follows a Han character or a closing mark, and
+    after a closing quotation mark that a Han character or an opening mark follows.
+    """
+    found: set[int] = set()
+    for i, char in enumerate(text):
+        if not 0 < i < len(text) - 1:
+            continue
+        if char in "“‘" and (is_han(text[i - 1]) or text[i - 1] in CLOSING):
+            found.add(i)
+        elif char in "”’" and (is_han(text[i + 1]) or text[i + 1] in OPENING):
+            found.add(i + 1)
+    return tuple(sorted(found))
 
 
 def latin_gap(before: str, after: str) -> bool:

@@ -12,6 +12,10 @@ line). ``install()`` replaces six engine functions, each with a thin wrapper:
     (token ``--bk-cjk-latin-gap``, ``0`` off), so that the layout measures and breaks the line
     with the gap in it. When the line breaks at the boundary, the character starts the next
     line, whose text does not hold its neighbour: no gap at either end of a line.
+    R1/R2 and R4: lets the line break before an opening and after a closing quotation mark
+    where Chinese allows it (``cjk.quote_breaks``; Pango allows no break on either side of
+    “ ”), with Pango 1.50's word and allow-breaks attributes. Without it a quoted phrase
+    and the characters around it move down whole and leave a loose line.
 ``layout.inline.text_align`` (once per line)
     R6: drops the Han–Latin gap margin (``bk-cjk-gap-before`` span from the text pass) at the
     start of a line, then runs the original. Records the line's natural width for R7.
@@ -20,8 +24,9 @@ line). ``install()`` replaces six engine functions, each with a thin wrapper:
     ``cjk.justifiable`` allows (next to Han characters and Chinese punctuation, spaces),
     never inside ——/……, between two marks, across a Han–Latin margin or after the line's
     last character. A Han–Latin gap widens like its neighbours, so it stays ¼ em wider
-    than the other gaps of its line. Each TextBox is widened and the boxes after it moved, as the engine does
-    for spaces; the gaps are recorded on the box (``bk_gaps``). Other lines: the original.
+    than the other gaps of its line. Each TextBox is widened and the boxes after it moved,
+    as the engine does for spaces; the gaps are recorded on the box (``bk_gaps``). Other
+    lines: the original.
 ``layout.inline.get_next_linebox`` and ``layout.inline.split_inline_box``
     R7: when the text left after a line would make a last line of one character (plus
     punctuation), the line is laid out again with its right edge just short of where its
@@ -104,7 +109,16 @@ USED = (
     ("weasyprint.text.ffi", "TO_UNITS"),
     ("weasyprint.text.ffi", "ffi"),
 )
+# Pango functions the hook declares itself (WeasyPrint 70 does not); Pango 1.50 has them.
+PANGO_DECLARATIONS = """
+PangoAttribute * pango_attr_word_new (void);
+PangoAttribute * pango_attr_allow_breaks_new (gboolean allow_breaks);
+PangoAttrList * pango_attr_list_copy (PangoAttrList *list);
+"""
 PANGO = (
+    "pango_attr_word_new",
+    "pango_attr_allow_breaks_new",
+    "pango_attr_list_copy",
     "pango_layout_get_attributes",
     "pango_layout_set_attributes",
     "pango_layout_set_single_paragraph_mode",
@@ -164,6 +178,7 @@ def check_engine() -> None:
     try:
         from weasyprint.text.ffi import pango
 
+        _declare()
         for name in PANGO:
             getattr(pango, name)
     except (ImportError, AttributeError) as error:
@@ -176,6 +191,15 @@ def check_engine() -> None:
             f"install weasyprint=={ENGINE_VERSION} (pyproject.toml pins it) or port "
             "booklet/justify.py to the new engine."
         )
+
+
+def _declare() -> None:
+    """Declare the Pango functions of PANGO_DECLARATIONS on WeasyPrint's FFI, once."""
+    from weasyprint.text.ffi import ffi
+
+    if not getattr(ffi, "_bk_declared", False):
+        ffi.cdef(PANGO_DECLARATIONS)
+        ffi._bk_declared = True
 
 
 def install() -> None:
@@ -289,30 +313,41 @@ def _byte_offsets(text: str, indexes) -> list[int]:
     return offsets
 
 
+_NO_ATTRIBUTES = object()  # the layout had no attribute list before the hook added one
+
+
 def _set_text(self, text, justify=False):
-    if getattr(self, "bk_spaced_bytes", 0):
-        # The engine sets new text on the same layout, typically the first line of the text
-        # it had, and keeps the attributes. The R6 spacing of the old text's last Han
-        # character may not hold in the new text: set all letter-spacing back first. (An
-        # R5 "halt" cannot go stale that way: no line breaks between two marks where the
-        # first is compressed.)
-        attr_list = pango.pango_layout_get_attributes(self.layout)
-        if attr_list != ffi.NULL:
-            attr = pango.pango_attr_letter_spacing_new(0)
-            attr.start_index, attr.end_index = 0, self.bk_spaced_bytes
-            pango.pango_attr_list_change(attr_list, attr)
-        self.bk_spaced_bytes = 0
+    base = getattr(self, "bk_base_attributes", None)
+    if base is not None:
+        # The engine sets new text on the same layout (typically the first line of the text
+        # it had) and keeps its attributes: those this hook added for the old text may not
+        # hold in the new one. Start again from the list as the engine had made it.
+        restored = (
+            ffi.NULL
+            if base is _NO_ATTRIBUTES
+            else ffi.gc(pango.pango_attr_list_copy(base), pango.pango_attr_list_unref)
+        )
+        pango.pango_layout_set_attributes(self.layout, restored)
+        self.bk_base_attributes = None
     _ORIGINALS["Layout.set_text"](self, text, justify)
     text = self.text
     if len(text) < 2:
         return
-    if not cjk.has_pair_or_gap(text) or not _is_chinese(self.style):
+    quotes = cjk.has_quote(text)
+    if not (quotes or cjk.has_pair_or_gap(text)) or not _is_chinese(self.style):
         return
-    halts = cjk.has_punct_pair(text)
-    gaps = cjk.has_latin_next_to_han(text)
     attr_list = pango.pango_layout_get_attributes(self.layout)
     if attr_list == ffi.NULL:
+        self.bk_base_attributes = _NO_ATTRIBUTES
         attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+    else:
+        self.bk_base_attributes = ffi.gc(
+            pango.pango_attr_list_copy(attr_list), pango.pango_attr_list_unref
+        )
+    if quotes:
+        _allow_quote_breaks(text, attr_list)
+    halts = cjk.has_punct_pair(text)
+    gaps = cjk.has_latin_next_to_han(text)
     feature = _token(self.style, "__bk_cjk_punct_trim") if halts else None
     if feature and feature != "normal":
         features = _FEATURES.setdefault(feature, f"{feature} 1".encode())
@@ -334,8 +369,26 @@ def _set_text(self, text, justify=False):
             attr = pango.pango_attr_letter_spacing_new(amount + spacing)
             attr.start_index, attr.end_index = start, start + len(text[index].encode())
             pango.pango_attr_list_change(attr_list, attr)
-            self.bk_spaced_bytes = attr.end_index
     pango.pango_layout_set_attributes(self.layout, attr_list)
+
+
+def _allow_quote_breaks(text: str, attr_list) -> None:
+    """Line breaks next to quotation marks where Chinese allows them (cjk.quote_breaks).
+
+    Pango 1.50 adds a break opportunity before a range marked as a word (PangoAttrWord), and
+    may add one after it; a range where breaks are not allowed, laid over an opening mark
+    and the character after it, takes that one back: no line ends with an opening mark.
+    """
+    found = cjk.quote_breaks(text)
+    for index, start in zip(found, _byte_offsets(text, found), strict=True):
+        end = start + len(text[index].encode())
+        word = pango.pango_attr_word_new()
+        word.start_index, word.end_index = start, end
+        pango.pango_attr_list_insert(attr_list, word)
+        if text[index] in cjk.OPENING and index + 1 < len(text):
+            keep = pango.pango_attr_allow_breaks_new(False)
+            keep.start_index, keep.end_index = start, end + len(text[index + 1].encode())
+            pango.pango_attr_list_insert(attr_list, keep)
 
 
 # R6: no Han–Latin gap at the start of a line ------------------------------------------------

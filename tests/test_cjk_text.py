@@ -23,6 +23,7 @@ from booklet.cjk import (
     justifiable_gaps,
     latin_gap,
     latin_gaps,
+    quote_breaks,
     separable,
     typeset,
 )
@@ -136,6 +137,23 @@ def test_halt_positions_in_runs_of_marks():
 def test_latin_gaps(text, expected):
     assert latin_gaps(text) == expected
     assert has_pair_or_gap(text) == bool(expected) or bool(halt_positions(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("的“浙涪”的", (1, 5)),  # before “ after a Han character, after ” before one
+        ("，“浙", (1,)),  # after a closing mark
+        ("浙”“浙", (2,)),  # between a closing and an opening mark, once
+        ("浙‘好’的", (1, 4)),  # single marks alike
+        ("“浙”", ()),  # at the ends of the text the engine decides
+        ("浙”，", ()),  # never before a closing mark
+        ("——“浙", ()),  # after a dash: left to the engine
+        ("He said “hi” then", ()),  # Western quotes in Latin text
+    ],
+)
+def test_quote_breaks(text, expected):
+    assert quote_breaks(text) == expected
 
 
 def test_latin_gap_pairs():

@@ -367,6 +367,25 @@ def test_r1_r2_r3_line_starts_and_ends():
             assert flush(line) <= TOLERANCE
 
 
+def test_lines_break_next_to_quotation_marks_as_chinese_allows():
+    """The engine's rules allow no break on either side of “ ”; Chinese breaks before an
+    opening and after a closing mark. Here the only breaks that keep the first line tight
+    are before “ and after ”: no line ends with “, and no gap is widened by 0.05 em or more."""
+    texts = [han_text(29) + "“浙涪”" + han_text(10), han_text(27) + "“好”" + han_text(12)]
+    pdf = render("".join(p(text, "flat") for text in texts))
+    for lines in paragraphs(pdf, texts):
+        assert len(lines) == 2
+        first, second = lines
+        assert text_of(second)[0] in "“" + HAN, text_of(second)
+        assert first[-1]["text"] not in OPENING
+        assert flush(first) <= TOLERANCE
+        gaps = [b["x0"] - a["x1"] for a, b in pairwise(first)]
+        assert max(gaps) < 0.05 * EM, (text_of(first), max(gaps) / EM)
+    first_lines = [lines[0] for lines in paragraphs(pdf, texts)]
+    assert text_of(first_lines[0]) == han_text(29)  # “浙涪” moved down whole
+    assert text_of(first_lines[1]) == han_text(27) + "“好”"  # 30 em: ends on the edge
+
+
 def test_r12_text_layer_is_the_source(mixed):
     texts, _, pdf = mixed
     source = "".join(texts)
