@@ -65,7 +65,13 @@ class Renderer:
     def __init__(self, book: Book, page: Page, typeset: Typeset = plain):
         self.book = book
         self.page = page
-        credits = [f.credit for a in book.articles for f in a.figures() if f.credit]
+        # A placeholder prints no photo: its credit is listed as still to come.
+        credits = [
+            f"{f.credit}（原图待补）" if f.placeholder else f.credit
+            for a in book.articles
+            for f in a.figures()
+            if f.credit
+        ]
         self._parts = _ENV.get_template("parts.html").make_module(
             {
                 "book": book,

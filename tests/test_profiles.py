@@ -133,11 +133,30 @@ def test_proof_has_the_proof_mark_and_type_area_outlines(profiles):
     files, _ = profiles
     with pdfplumber.open(files["small-book-proof.pdf"]) as pdf:
         page = pdf.pages[2]
-        assert "校样" in page.extract_text()
         dashed = [r for r in page.rects if r["stroking_color"] == (0, 0.6, 0.8)]
         assert len(dashed) == 1
         # The outline is the type area: 30 characters of 10.5 pt wide.
         assert dashed[0]["width"] == pytest.approx(30 * 10.5, abs=0.05)
+        # Every page carries the proof mark, covers and blank pages too: no page of a
+        # proof can be taken for final art.
+        for number, page in enumerate(pdf.pages, start=1):
+            assert "校样·非付印稿" in page.extract_text().replace(" ", ""), number
+
+
+def test_print_pdf_sets_text_in_black_ink_alone(profiles, real_print):
+    """Body text, greys and rules are DeviceCMYK with no cyan, magenta or yellow in the
+    print file (small type in four inks blurs on press); the screen file stays RGB."""
+    files, _ = profiles
+    for path in (files["small-book-print.pdf"], real_print):
+        with pdfplumber.open(path) as pdf:
+            chars = [c for page in pdf.pages[2:-2] for c in page.chars]
+        body = [c for c in chars if "Serif" in c["fontname"]]
+        assert body
+        colours = {c["non_stroking_color"] for c in body}
+        assert colours == {(0, 0, 0, 1)}, colours
+    with pdfplumber.open(files["small-book.pdf"]) as pdf:
+        body = [c for page in pdf.pages for c in page.chars if "Serif" in c["fontname"]]
+    assert all(len(c["non_stroking_color"]) == 3 for c in body)
 
 
 def test_every_output_passes_qpdf_and_embeds_every_font(profiles):
