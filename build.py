@@ -7,6 +7,7 @@ import argparse
 import gc
 import signal
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -110,6 +111,32 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+class ProgressLine:
+    """What a long build is doing, on stderr: nothing during the first second (a short build
+    prints only its summary), then each step as it starts: on a terminal one line rewritten
+    in place, elsewhere a line per step."""
+
+    def __init__(self, stream=sys.stderr, after: float = 1.0):
+        self.stream = stream
+        self.start = time.monotonic() + after
+        self.shown = False
+
+    def __call__(self, step: str) -> None:
+        if time.monotonic() < self.start:
+            return
+        if self.stream.isatty():
+            self.stream.write(f"\r\033[K… {step}")
+        else:
+            self.stream.write(f"… {step}\n")
+        self.stream.flush()
+        self.shown = True
+
+    def end(self) -> None:
+        if self.shown and self.stream.isatty():
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     # A terminated build unwinds like Ctrl-C: temporary files go, finished files stay.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
@@ -156,16 +183,21 @@ def main(argv: list[str] | None = None) -> int:
         return watch.main(
             options, serve=args.serve, port=args.port, quiet=args.quiet, proof=args.proof
         )
+    progress = None if args.quiet else ProgressLine()
     try:
-        result = pipeline.build(options)
+        result = pipeline.build(options, progress=progress)
     except KeyboardInterrupt:
         print("Interrupted. Nothing was written.", file=sys.stderr)
         return 130
     except BuildFailed as failed:
+        if progress:
+            progress.end()
         for problem in failed.problems:
             print(problem, file=sys.stderr)
         print(f"Aborted: {summary(failed.problems)}. Nothing was written.", file=sys.stderr)
         return EXIT_CONTENT
+    if progress:
+        progress.end()
     for problem in result.problems:
         print(problem, file=sys.stderr)
     if not args.quiet:

@@ -193,7 +193,7 @@ def lay_out(
         placed = []  # (first page, opens after a filler, document)
         for number, piece in enumerate(articles, start=1):
             if progress:
-                progress(f"layout {number}/{len(articles)}: {piece.name}")
+                progress(f"layout: article {number} of {len(articles)} ({piece.name})")
             verso = page % 2 == 0  # an article opens on a recto: a filler goes first
             page += verso
             document = part(piece, page)

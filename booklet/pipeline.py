@@ -52,11 +52,16 @@ class Result:
 
 
 class Stopwatch:
-    def __init__(self) -> None:
+    """Times the stages, and tells ``progress`` (if any) as each one starts."""
+
+    def __init__(self, progress: paginate.Progress | None = None) -> None:
         self.timings: dict[str, float] = {}
+        self.progress = progress
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        if self.progress:
+            self.progress(name)
         start = time.perf_counter()
         try:
             yield
@@ -168,12 +173,12 @@ def build(
     progress: paginate.Progress | None = None,
 ) -> Result:
     """Build one book; raise BuildFailed (nothing written) if any error was found.
-    ``progress`` is told of each part as it is laid out."""
+    ``progress`` is told of each stage as it starts and of each part as it is laid out."""
     warm = warm or Warm()
     if options.profile not in PROFILES:
         raise ValueError(f"unknown profile {options.profile!r}")
     cwd = cwd or Path.cwd()
-    clock = Stopwatch()
+    clock = Stopwatch(progress)
     problems: list[Problem] = []
     with clock.stage("load+validate"):
         book, found = read_book(options.book, cwd, glyphs.coverage(FONTS))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
+from booklet.bench import make_fixture
 from booklet.pipeline import PROJECT
 
 from .conftest import MINIMAL_ARTICLE
@@ -70,3 +73,38 @@ def test_build_then_broken_edit_keeps_the_last_good_pdf(make_book, tmp_path):
     assert "Traceback" not in failed.stderr
     assert pdf.read_bytes() == good
     assert sorted(p.name for p in out.iterdir()) == ["test-book-preflight.json", "test-book.pdf"]
+
+
+def test_a_build_reports_its_stages_in_one_block_and_quiet_prints_only_paths(make_book, tmp_path):
+    root = make_book()
+    done = run("--book", str(root), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.strip().splitlines()
+    timings = next(line for line in lines if line.startswith("load+validate "))
+    stages = re.findall(r"(\S+) (\d+\.\d\d)s", timings)
+    assert [name for name, _ in stages][:4] == ["load+validate", "render", "layout", "write"]
+    assert re.fullmatch(r"\d+ pages(, \d+ blank added)?; 0 errors, 0 warnings", lines[-1])
+    assert "…" not in done.stderr  # a short build shows no progress
+    quiet = run("--book", str(root), "--out", str(tmp_path / "quiet"), "--quiet")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    assert [Path(p).name for p in quiet.stdout.split()] == [
+        "test-book.pdf",
+        "test-book-preflight.json",
+    ]
+
+
+def test_a_long_build_shows_its_progress_part_by_part(tmp_path):
+    """Twelve articles (the booklet's three, four times over): after the first second the
+    build says which stage and which article it is at."""
+    book = make_fixture(PROJECT / "book", tmp_path / "long", 4)
+    done = run("--book", str(book), "--out", str(tmp_path / "out"), "--allow-placeholders")
+    assert done.returncode == 0, done.stderr
+    steps = [line[2:] for line in done.stderr.splitlines() if line.startswith("… ")]
+    articles = [s for s in steps if s.startswith("layout: article ")]
+    assert articles, done.stderr
+    assert articles[-1].startswith("layout: article 12 of 12 (")
+    numbers = [int(s.split()[2]) for s in articles]
+    assert numbers == sorted(numbers)
+    assert {"write", "preflight"} <= set(steps)
+    quiet = run("--book", str(book), "--out", str(tmp_path / "quiet"), "--quiet")
+    assert "…" not in quiet.stderr
