@@ -488,6 +488,12 @@ def measure_parallel(book: Path, work: Path, times: int, runs: int, say: Progres
     Each half carries the front and back matter again (cover, title page, TOC, colophon),
     and nothing fixes page numbers, TOC or links across halves: the halves are a lower
     bound on the work a real split would do, so the speedup is an upper bound.
+
+    An exact split must know each article's first page before laying it out, which the
+    pages of the articles before it decide: the halves would lay out twice, once to count
+    pages and once for real. ``exact_speedup_at_most`` bounds that scheme from the whole
+    build's own stage times, with both passes split perfectly over two cores and no merge
+    cost but the measured one.
     """
     if times < 2 or times % 2:
         raise BenchError("the parallel experiment needs an even largest scale, e.g. 16")
@@ -502,10 +508,14 @@ def measure_parallel(book: Path, work: Path, times: int, runs: int, say: Progres
     say("parallel: warm-up")
     run_together(commands)
     single, single_cpu, pair, merge, half_builds, half_cpu = [], [], [], [], [], []
+    exact = []
     for number in range(1, runs + 1):
         say(f"parallel: run {number}/{runs}")
         whole_report = run_child(whole, work / "whole-out")
         single.append(whole_report["seconds"])
+        stages = whole_report["timings"]
+        layout, write = stages["layout"], stages["write"]
+        rest = whole_report["seconds"] - layout - write  # start, import, the other stages
         single_cpu.append(whole_report["cpu_seconds"])
         wall, done = run_together(commands)
         pair.append(wall)
@@ -515,6 +525,7 @@ def measure_parallel(book: Path, work: Path, times: int, runs: int, say: Progres
         start = time.perf_counter()
         merged = merge_pdfs([Path(h["pdf"]) for h in half])
         merge.append(time.perf_counter() - start)
+        exact.append(rest + layout / 2 + (layout + write) / 2 + merge[-1])
     total = [p + m for p, m in zip(pair, merge, strict=True)]
     return {
         "scale": times,
@@ -527,6 +538,7 @@ def measure_parallel(book: Path, work: Path, times: int, runs: int, say: Progres
         "merge_seconds": summarize(merge),
         "merged_mb": len(merged) / 2**20,
         "speedup": ratio(single, total),
+        "exact_speedup_at_most": ratio(single, exact),
         # with two otherwise idle cores: each half takes half the halves' CPU time
         "speedup_if_cores_idle": statistics.median(single_cpu)
         / (statistics.median(half_cpu) / 2 + statistics.median(merge)),
@@ -676,8 +688,9 @@ def verdicts(result: dict) -> dict[str, bool]:
             result["warm"]["warm_over_cold"]["median"] <= TARGETS["warm_over_cold"]
         )
     if "parallel" in result:
+        # What counts is a split with exact page numbers, contents and bookmarks.
         found["parallel_speedup"] = (
-            result["parallel"]["speedup"]["median"] >= TARGETS["parallel_speedup"]
+            result["parallel"]["exact_speedup_at_most"]["median"] >= TARGETS["parallel_speedup"]
         )
     return found
 
@@ -762,7 +775,11 @@ def table(result: dict) -> str:
         lines.append(
             f"parallel x{p['scale']}: one process {span(p['single_seconds'])}, two halves at "
             f"once {span(p['two_halves_seconds'])} + merge {span(p['merge_seconds'])}: "
-            f"{span(p['speedup'], '×')}  target ≥ {TARGETS['parallel_speedup']}  "
+            f"{span(p['speedup'], '×')} (no page numbers, contents or links across halves)"
+        )
+        lines.append(
+            f"  exact split (count pages, then lay out for real): at most "
+            f"{span(p['exact_speedup_at_most'], '×')}  target ≥ {TARGETS['parallel_speedup']}  "
             f"{mark(v['parallel_speedup'])}"
         )
         lines.append(
