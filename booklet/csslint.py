@@ -1,10 +1,13 @@
-"""Put a file name on WeasyPrint's CSS complaints by reading each stylesheet on its own."""
+"""Stylesheet problems at their file, line and column: what WeasyPrint passes over in
+silence (braces that do not pair up, font files that are not there) and, by reading each
+stylesheet on its own, the complaints it makes without a file name."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import tinycss2
 import weasyprint
 
 from .paginate import FolderFetcher, engine_log
@@ -17,7 +20,7 @@ _IMPORT = re.compile(r"@import[^;]*;")
 def lint(styles: Path, fetcher: FolderFetcher, cwd: Path) -> list[Problem]:
     """Every declaration or rule WeasyPrint would ignore, at its file, line and column."""
     problems = []
-    for path in sorted(styles.rglob("*.css")):
+    for path in _stylesheets(styles):
         text = path.read_text(encoding="utf-8")
         # Imports are read on their own; blank them out, keeping every position in place.
         text = _IMPORT.sub(lambda m: " " * len(m.group()), text)
@@ -37,3 +40,114 @@ def lint(styles: Path, fetcher: FolderFetcher, cwd: Path) -> list[Problem]:
                 )
             )
     return problems
+
+
+def check(styles: Path, cwd: Path) -> list[Problem]:
+    """Unpaired braces (a block left open swallows every rule after it, silently) and
+    @font-face files that do not exist, in every stylesheet under ``styles``."""
+    problems = []
+    for path in _stylesheets(styles):
+        text = path.read_text(encoding="utf-8")
+        shown = relative(path, cwd)
+        problems += _braces(text, shown)
+        problems += _font_files(text, path, shown)
+    return problems
+
+
+def _stylesheets(styles: Path) -> list[Path]:
+    """The stylesheets under ``styles``; one linked in from outside it is never read (the
+    folder-bound fetcher refuses it where it is used)."""
+    root = styles.resolve()
+    return [p for p in sorted(styles.rglob("*.css")) if p.resolve().is_relative_to(root)]
+
+
+def _braces(text: str, shown: str) -> list[Problem]:
+    opened: list[tuple[int, int]] = []
+    problems = []
+    line, col, i = 1, 0, 0
+    quote = None
+    while i < len(text):
+        char = text[i]
+        col += 1
+        if quote:
+            if char == "\\":
+                i, col = i + 1, col + 1
+            elif char == quote or char == "\n":
+                quote = None
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            end = len(text) if end < 0 else end + 2
+            skipped = text[i:end]
+            if "\n" in skipped:
+                line += skipped.count("\n")
+                col = len(skipped) - skipped.rindex("\n") - 1
+            else:
+                col += len(skipped) - 1
+            i = end
+            continue
+        elif char in "\"'":
+            quote = char
+        elif char == "{":
+            opened.append((line, col))
+        elif char == "}":
+            if opened:
+                opened.pop()
+            else:
+                problems.append(
+                    error(
+                        Where(shown, line, col),
+                        "css.syntax",
+                        "this } closes no block",
+                        "remove it, or open the block it was meant to close",
+                    )
+                )
+        if char == "\n":
+            line, col = line + 1, 0
+        i += 1
+    for at_line, at_col in opened:
+        problems.append(
+            error(
+                Where(shown, at_line, at_col),
+                "css.syntax",
+                "this { is never closed: every rule after it is swallowed",
+                "add the } that ends the block",
+            )
+        )
+    return problems
+
+
+def _font_files(text: str, path: Path, shown: str) -> list[Problem]:
+    problems = []
+    for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True):
+        if rule.type != "at-rule" or rule.lower_at_keyword != "font-face" or not rule.content:
+            continue
+        for token, url in _urls(rule.content):
+            if ":" in url.split("/", 1)[0]:
+                continue  # a URL with a scheme: the fetcher decides
+            target = (path.parent / url).resolve()
+            if not target.is_file():
+                problems.append(
+                    error(
+                        Where(shown, token.source_line, token.source_column),
+                        "css.font-missing",
+                        f"font file not found: {url}",
+                        "put the file in fonts/ (see fonts/README.md) or correct its name",
+                    )
+                )
+    return problems
+
+
+def _urls(tokens):
+    """(token, url) of every url() in a list of component values."""
+    for token in tokens:
+        if token.type == "url":
+            yield token, token.value
+        elif token.type == "function":
+            if token.lower_name == "url":
+                strings = [t for t in token.arguments if t.type == "string"]
+                if strings:
+                    yield token, strings[0].value
+            else:
+                yield from _urls(token.arguments)
+        elif hasattr(token, "content") and isinstance(token.content, list):
+            yield from _urls(token.content)

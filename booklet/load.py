@@ -32,6 +32,42 @@ class YList(list):
     item_where: list[Where]
 
 
+# Book content nests a few levels (an article, a section, a figure); more is a mistake, and
+# PyYAML composes nodes recursively: thousands of levels would crash the build.
+MAX_DEPTH = 64
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing aliases and deep nesting before they are composed.
+
+    An alias (*name) repeats a node by reference: one that contains itself never ends, and a
+    few aliases of aliases multiply into millions of values ("billion laughs"). Book content
+    has no use for them.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not supported", self.peek_event().start_mark
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"nested more than {MAX_DEPTH} levels deep",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def where_of(node: yaml.Node, file: str) -> Where:
     mark = node.start_mark
     return Where(file, mark.line + 1, mark.column + 1)
@@ -51,9 +87,22 @@ def load_yaml(path: Path, shown_as: str) -> Any:
             [error(Where(shown_as, line), "content.encoding", "not valid UTF-8", "save as UTF-8")]
         ) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         raise BuildFailed([_syntax_problem(exc, shown_as, text)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a file
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - text.rfind("\n", 0, exc.position)
+        raise BuildFailed(
+            [
+                error(
+                    Where(shown_as, line, col),
+                    "content.control-char",
+                    f"the invisible character U+{exc.character:04X} cannot be in a YAML file",
+                    "delete it; it cannot be printed",
+                )
+            ]
+        ) from None
     if node is None:
         return None
     problems: list = []
@@ -73,7 +122,11 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, file: str, text: str):
         message = "this quote is never closed"
         hint = "close it on the same paragraph, or remove it"
     where = Where(file, mark.line + 1, mark.column + 1) if mark else Where(file)
-    if "'\\t'" in message or "\\t" in message:
+    if "aliases" in message:
+        hint = "write the text out in full where it belongs"
+    elif "levels deep" in message:
+        hint = "check the brackets and the indentation"
+    elif "'\\t'" in message or "\\t" in message:
         message = "tab character in indentation"
         hint = "indent with spaces, not tabs"
     elif "mapping values are not allowed" in message:
@@ -91,7 +144,7 @@ def _convert(node: yaml.Node, file: str, problems: list) -> Any:
         result.where = where_of(node, file)
         result.key_where, result.value_where = {}, {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node)
+            key = _scalar(key_node, file, problems)
             if not isinstance(key, str):
                 key = str(key)
             if key in result:
@@ -116,7 +169,7 @@ def _convert(node: yaml.Node, file: str, problems: list) -> Any:
             result.item_where.append(where_of(item, file))
             result.append(_convert(item, file, problems))
         return result
-    value = _scalar(node)
+    value = _scalar(node, file, problems)
     if isinstance(value, str) and node.start_mark.line != node.end_mark.line:
         value = unfold(value, literal=node.style == "|")
     return value
@@ -138,7 +191,19 @@ def unfold(text: str, *, literal: bool) -> str:
 _SCALARS = yaml.constructor.SafeConstructor()
 
 
-def _scalar(node: yaml.Node) -> Any:
+def _scalar(node: yaml.Node, file: str, problems: list) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         return None
-    return _SCALARS.construct_object(node)
+    try:
+        return _SCALARS.construct_object(node)
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError, OverflowError) as exc:
+        # A plain value YAML takes for a date, a number or one of its symbols (=, <<) but
+        # cannot make one of: 2026-13-45, 0x_, a lone =, or an explicit !tag.
+        text = node.value if len(node.value) <= 40 else node.value[:40] + "…"
+        if node.tag.endswith(":timestamp"):
+            reason = f" ({exc})" if isinstance(exc, ValueError) else ""
+            message, hint = f"'{text}' is not a date{reason}", "write the date as YYYY-MM-DD"
+        else:
+            message, hint = f"YAML cannot read '{text}' as text", "put the text in quotes"
+        problems.append(error(where_of(node, file), "content.yaml-value", message, hint))
+        return None

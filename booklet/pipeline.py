@@ -181,8 +181,12 @@ def build(
     clock = Stopwatch(progress)
     problems: list[Problem] = []
     with clock.stage("load+validate"):
-        book, found = read_book(options.book, cwd, glyphs.coverage(FONTS))
-        problems += found
+        css = csslint.check(STYLES, cwd)
+        try:
+            book, found = read_book(options.book, cwd, glyphs.coverage(FONTS))
+        except BuildFailed as failed:  # every problem at once: the styles' too
+            raise BuildFailed([*failed.problems, *css]) from None
+        problems += [*found, *css]
     if paginate.subsetter_missing():
         problems.append(
             warning(

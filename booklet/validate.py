@@ -42,6 +42,7 @@ class Checker:
         self.glyphs = glyphs
         self.problems: list[Problem] = []
         self.pending_facts: list = []  # (Fact, Where), checked against all articles at the end
+        self.first_use: dict[str, Where] = {}  # each character, where it first appears
 
     def shown(self, path: Path) -> str:
         return relative(path, self.cwd)
@@ -113,6 +114,17 @@ class Checker:
                 f"no font in fonts/ has the character '{char}' (U+{ord(char):04X}), "
                 f"character {index + 1} of this {key}",
                 "replace it, or add a font that has it (see fonts/README.md)",
+            )
+        for char in text:
+            self.first_use.setdefault(char, where)
+        for index, char, lacking in self.glyphs.partial(text) if self.glyphs else ():
+            self.warn(
+                where,
+                "content.glyph-partial",
+                f"the character '{char}' (U+{ord(char):04X}), character {index + 1} of this "
+                f"{key}, is not in every font in fonts/: {', '.join(lacking)} cannot set it",
+                "where the text is set in such a face, the build fails with a font error: "
+                "replace the character, or add a font that has it (see fonts/README.md)",
             )
         return text.strip()
 
@@ -240,6 +252,7 @@ def read_book(
                 articles.append(article)
         _unique_ids(articles, check)
         _check_facts(articles, check)
+        _check_shared_glyphs(check)
     if any(p.severity == "error" for p in check.problems) or book is None:
         raise BuildFailed(check.problems)
     result = Book(
@@ -627,3 +640,22 @@ def _unique_ids(articles: list[Article], check: Checker) -> None:
                 )
             else:
                 seen[key] = where
+
+
+def _check_shared_glyphs(check: Checker) -> None:
+    """Two characters of the book that a font draws with one glyph read back as one in the
+    PDF's text layer: say so at the second one's place (searching and copying would find
+    the other character there)."""
+    if not check.glyphs:
+        return
+    order = {char: number for number, char in enumerate(check.first_use)}  # reading order
+    chars = [c for c in check.first_use if not c.isascii()]
+    for first, other in check.glyphs.shared(chars):
+        one, two = sorted((first, other), key=order.__getitem__)
+        check.warn(
+            check.first_use[two],
+            "content.glyph-shared",
+            f"'{two}' (U+{ord(two):04X}) and '{one}' (U+{ord(one):04X}) are drawn with one "
+            f"glyph: the PDF's text reads both back as one of them",
+            "use one of the two throughout the book (for a dash, —— U+2014)",
+        )

@@ -124,3 +124,52 @@ def make_book_module(tmp_path_factory) -> Path:
         text = SMALL_ARTICLE.format(id=key)
         (root / "articles" / f"{key}.yaml").write_text(text, encoding="utf-8")
     return root
+
+
+@pytest.fixture
+def styles_copy(tmp_path, monkeypatch) -> Path:
+    """A copy of styles/ for this test to break, used by the pipeline in place of styles/.
+
+    A link to fonts/ sits beside it, where the stylesheets' ../fonts/ URLs point.
+    """
+    styles = tmp_path / "styles"
+    shutil.copytree(PROJECT / "styles", styles)
+    (tmp_path / "fonts").symlink_to(PROJECT / "fonts")
+    monkeypatch.setattr(pipeline, "STYLES", styles)
+    return styles
+
+
+@pytest.fixture
+def build_cli(capsys) -> Callable[..., tuple[int, str, str]]:
+    """Run build.py's main() in this process: build_cli("--book", …) → (status, out, err).
+
+    main() sets a SIGTERM handler and turns the garbage collector off for a one-shot build;
+    both are put back afterwards.
+    """
+    import gc
+    import signal
+
+    import build
+
+    def run(*args) -> tuple[int, str, str]:
+        capsys.readouterr()
+        handler = signal.getsignal(signal.SIGTERM)
+        try:
+            status = build.main([str(arg) for arg in args])
+        finally:
+            signal.signal(signal.SIGTERM, handler)
+            gc.unfreeze()
+            gc.enable()
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder (hidden ones too) by relative path, with its bytes."""
+    if not folder.exists():
+        return {}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }

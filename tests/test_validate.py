@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from booklet.problems import BuildFailed
+from booklet.problems import BuildFailed, Where
 from booklet.validate import read_book
 
 from .conftest import MINIMAL_ARTICLE, MINIMAL_BOOK
@@ -89,6 +89,36 @@ ARTICLE_CASES = [
         5,
     ),
     ("", "content.empty-file", "empty", 1, 1),
+    ("title: 标题\nbody:\n  - 段落。\n", "content.missing-field", "has no 'id'", 1, 1),
+    ("id:\ntitle: 标题\nbody:\n  - 段落。\n", "content.missing-field", "has no 'id'", 1, 1),
+    ('id: ""\ntitle: 标题\nbody:\n  - 段落。\n', "content.empty-text", "'id' is empty", 1, 5),
+    (
+        "id: a\ntitle: 标题\nsections:\n  - id: s\n    heading: 一\n    body: [段落。]\n"
+        "  - id: s\n    heading: 二\n    body: [段落。]\n",
+        "content.duplicate-id",
+        "id 's' is used twice",
+        7,
+        5,
+    ),
+    # A raw control character in the file (not an escape in quotes): YAML refuses to read it.
+    ("id: a\ntitle: 标题\nbody:\n  - 段落\x07。\n", "content.control-char", "U+0007", 4, 7),
+    ("id: a\ntitle: 标\x00题\nbody:\n  - 段落。\n", "content.control-char", "U+0000", 2, 9),
+    # Aliases repeat nodes by reference: refused, so no cycle or billion laughs can form.
+    (
+        "id: a\ntitle: &t 标题\nrunning_head: *t\nbody:\n  - 段落。\n",
+        "content.yaml-syntax",
+        "aliases (*name) are not supported",
+        3,
+        15,
+    ),
+    ("id: a\ntitle: 标题\nbody: &b\n  - *b\n", "content.yaml-syntax", "aliases", 4, 5),
+    (
+        "id: a\ntitle: 标题\nbody:\n  - " + "[" * 5000 + "]" * 5000 + "\n",
+        "content.yaml-syntax",
+        "nested more than 64 levels deep",
+        4,
+        67,
+    ),
 ]
 
 
@@ -161,6 +191,33 @@ def test_broken_book_yaml_is_reported_at_its_place(make_book, book, code, fragme
         line,
         col,
     )
+
+
+def test_two_articles_with_one_id_are_reported_at_the_second(make_book):
+    book = MINIMAL_BOOK + "  - articles/b.yaml\n"
+    article_b = "id: a\ntitle: 第二篇\nbody:\n  - 段落。\n"
+    root = make_book(book=book, articles={"a.yaml": MINIMAL_ARTICLE, "b.yaml": article_b})
+    with pytest.raises(BuildFailed) as failed:
+        read_book(root, cwd=root)
+    assert [str(p) for p in failed.value.problems] == [
+        "articles/b.yaml:1:1: error: id 'a' is used twice — first used at articles/a.yaml:1:1; "
+        "ids must be unique [content.duplicate-id]"
+    ]
+
+
+def test_a_billion_laughs_fails_at_once(make_book):
+    """Aliases of aliases would multiply into 9^8 values: refused at the first alias."""
+    import time
+
+    levels = "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 9))
+    article = "id: a\ntitle: 标题\nl0: &l0 [哈, 哈, 哈, 哈, 哈, 哈, 哈, 哈, 哈]\n" + levels
+    root = make_book(articles={"a.yaml": article + "body:\n  - 段落。\n"})
+    start = time.perf_counter()
+    with pytest.raises(BuildFailed) as failed:
+        read_book(root, cwd=root)
+    assert time.perf_counter() - start < 1
+    assert [p.code for p in failed.value.problems] == ["content.yaml-syntax"]
+    assert failed.value.problems[0].where == Where("articles/a.yaml", 4, 10)
 
 
 def test_every_problem_of_every_file_in_one_run(make_book):
@@ -248,3 +305,22 @@ def test_rare_characters_the_fonts_have_pass(make_book):
     root = make_book(articles={"a.yaml": article})
     book, _ = read_book(root, cwd=root, glyphs=coverage(FONTS))
     assert book.articles[0].title == "嘉陵江碕石"
+
+
+def test_a_character_only_some_fonts_have_is_a_warning_naming_it_and_them(make_book):
+    """Ą is in LXGW WenKai only: a caption (set in that face) prints it, body text or a
+    heading would fall back to a font outside fonts/ and fail the build's font check, with
+    no word of which character. The warning names it, its place and the faces without it."""
+    from booklet.glyphs import coverage
+    from booklet.pipeline import FONTS
+
+    article = "id: a\ntitle: 标题\nbody:\n  - 波兰文Ąą与Ą。\n"
+    root = make_book(articles={"a.yaml": article})
+    _, warnings = read_book(root, cwd=root, glyphs=coverage(FONTS))
+    assert [(str(w.where), w.severity, w.code) for w in warnings] == [
+        ("articles/a.yaml:4:5", "warning", "content.glyph-partial")
+    ] * 2
+    assert "'Ą' (U+0104), character 4 of this paragraph" in warnings[0].message
+    assert "'ą' (U+0105), character 5 of this paragraph" in warnings[1].message
+    assert "NotoSerifCJKsc-Regular.otf" in warnings[0].message
+    assert "LXGWWenKai" not in warnings[0].message
