@@ -116,8 +116,8 @@ class ProgressLine:
     prints only its summary), then each step as it starts: on a terminal one line rewritten
     in place, elsewhere a line per step."""
 
-    def __init__(self, stream=sys.stderr, after: float = 1.0):
-        self.stream = stream
+    def __init__(self, stream=None, after: float = 1.0):
+        self.stream = stream or sys.stderr  # the one in use now, not at import
         self.start = time.monotonic() + after
         self.shown = False
 
