@@ -50,7 +50,8 @@ def check(styles: Path, cwd: Path) -> list[Problem]:
         text = path.read_text(encoding="utf-8")
         shown = relative(path, cwd)
         problems += _braces(text, shown)
-        problems += _font_files(text, path, shown)
+        if "@font-face" in text:
+            problems += _font_files(text, path, shown)
     return problems
 
 
@@ -61,49 +62,34 @@ def _stylesheets(styles: Path) -> list[Path]:
     return [p for p in sorted(styles.rglob("*.css")) if p.resolve().is_relative_to(root)]
 
 
+_BRACE_OR_SKIP = re.compile(
+    r"/\*.*?(?:\*/|\Z)|\"(?:\\.|[^\"\\\n])*\"?|'(?:\\.|[^'\\\n])*'?|[{}]", re.S
+)
+
+
 def _braces(text: str, shown: str) -> list[Problem]:
+    """Braces that do not pair up (comments and strings skipped)."""
     opened: list[tuple[int, int]] = []
     problems = []
-    line, col, i = 1, 0, 0
-    quote = None
-    while i < len(text):
-        char = text[i]
-        col += 1
-        if quote:
-            if char == "\\":
-                i, col = i + 1, col + 1
-            elif char == quote or char == "\n":
-                quote = None
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            end = len(text) if end < 0 else end + 2
-            skipped = text[i:end]
-            if "\n" in skipped:
-                line += skipped.count("\n")
-                col = len(skipped) - skipped.rindex("\n") - 1
-            else:
-                col += len(skipped) - 1
-            i = end
+    for match in _BRACE_OR_SKIP.finditer(text):
+        char = match.group()
+        if char not in "{}":
             continue
-        elif char in "\"'":
-            quote = char
-        elif char == "{":
+        line = text.count("\n", 0, match.start()) + 1
+        col = match.start() - text.rfind("\n", 0, match.start())
+        if char == "{":
             opened.append((line, col))
-        elif char == "}":
-            if opened:
-                opened.pop()
-            else:
-                problems.append(
-                    error(
-                        Where(shown, line, col),
-                        "css.syntax",
-                        "this } closes no block",
-                        "remove it, or open the block it was meant to close",
-                    )
+        elif opened:
+            opened.pop()
+        else:
+            problems.append(
+                error(
+                    Where(shown, line, col),
+                    "css.syntax",
+                    "this } closes no block",
+                    "remove it, or open the block it was meant to close",
                 )
-        if char == "\n":
-            line, col = line + 1, 0
-        i += 1
+            )
     for at_line, at_col in opened:
         problems.append(
             error(

@@ -16,6 +16,8 @@ _FFI.cdef(
     typedef struct hb_font_t hb_font_t;
     typedef uint32_t hb_codepoint_t;
     hb_font_t *hb_font_create(hb_face_t *face);
+    int hb_font_get_nominal_glyph(hb_font_t *font, hb_codepoint_t unicode,
+                                  hb_codepoint_t *glyph);
     void hb_font_destroy(hb_font_t *font);
     typedef struct hb_buffer_t hb_buffer_t;
     typedef const struct hb_language_impl_t *hb_language_t;
@@ -70,6 +72,7 @@ class Coverage:
         self._each = []  # the characters of each file, in the order of self.files
         self._fonts = []  # a HarfBuzz font of each file, to look glyphs up
         self._glyphs: dict[tuple[int, str], int] = {}
+        self._lacking: dict[str, list[str]] = {}
         self._buffer = _FFI.gc(hb.hb_buffer_create(), hb.hb_buffer_destroy)
         self._chinese = hb.hb_language_from_string(b"zh-Hans", -1)
         self._han = hb.hb_script_from_string(b"Hani", -1)
@@ -100,14 +103,20 @@ class Coverage:
         with a font from outside fonts/ (or fails the build's font check)."""
         found, seen = [], set()
         for i, c in enumerate(text):
-            if c in seen or c.isspace() or c not in self:
+            if c in seen:
                 continue
             seen.add(c)
-            lacking = [
-                path.name
-                for path, own in zip(self.files, self._each, strict=True)
-                if not self._hb.hb_set_has(own, ord(c))
-            ]
+            lacking = self._lacking.get(c)
+            if lacking is None:  # asked once per character and process: builds repeat it
+                lacking = self._lacking[c] = (
+                    []
+                    if c.isspace() or c not in self
+                    else [
+                        path.name
+                        for path, own in zip(self.files, self._each, strict=True)
+                        if not self._hb.hb_set_has(own, ord(c))
+                    ]
+                )
             if lacking:
                 found.append((i, c, lacking))
         return found
@@ -132,8 +141,16 @@ class Coverage:
         """The glyph font ``number`` sets ``char`` with in Chinese text (0: none, or more than
         one glyph); remembered, as the validation asks again on every build."""
         key = (number, char)
-        if key not in self._glyphs:
-            hb, buffer = self._hb, self._buffer
+        if key in self._glyphs:
+            return self._glyphs[key]
+        hb, buffer = self._hb, self._buffer
+        if "\u3400" <= char <= "\u9fff" or char >= "\U00020000":
+            # An ideograph: its glyph is the font's own, no need to shape (a tenth of the
+            # time; a book holds thousands of them).
+            glyph = _FFI.new("hb_codepoint_t *")
+            found = hb.hb_font_get_nominal_glyph(self._fonts[number], ord(char), glyph)
+            self._glyphs[key] = glyph[0] if found else 0
+        else:
             hb.hb_buffer_clear_contents(buffer)
             hb.hb_buffer_add_utf32(buffer, _FFI.new("uint32_t[1]", [ord(char)]), 1, 0, 1)
             # As Pango sets it in Chinese text: Han script (punctuation takes its
