@@ -112,11 +112,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 class ProgressLine:
-    """What a long build is doing, on stderr: nothing during the first second (a short build
-    prints only its summary), then each step as it starts: on a terminal one line rewritten
-    in place, elsewhere a line per step."""
+    """What a long build is doing, on stderr: nothing during the first two seconds (the
+    booklet's build, about as long, prints only its summary), then each step as it starts:
+    on a terminal one line rewritten in place, elsewhere a line per step."""
 
-    def __init__(self, stream=None, after: float = 1.0):
+    def __init__(self, stream=None, after: float = 2.0):
         self.stream = stream or sys.stderr  # the one in use now, not at import
         self.start = time.monotonic() + after
         self.shown = False

@@ -94,15 +94,15 @@ def test_a_build_reports_its_stages_in_one_block_and_quiet_prints_only_paths(mak
 
 
 def test_a_long_build_shows_its_progress_part_by_part(tmp_path):
-    """Twelve articles (the booklet's three, four times over): after the first second the
+    """Twenty-four articles (the booklet's three, eight times over): after two seconds the
     build says which stage and which article it is at."""
-    book = make_fixture(PROJECT / "book", tmp_path / "long", 4)
+    book = make_fixture(PROJECT / "book", tmp_path / "long", 8)
     done = run("--book", str(book), "--out", str(tmp_path / "out"), "--allow-placeholders")
     assert done.returncode == 0, done.stderr
     steps = [line[2:] for line in done.stderr.splitlines() if line.startswith("… ")]
     articles = [s for s in steps if s.startswith("layout: article ")]
     assert articles, done.stderr
-    assert articles[-1].startswith("layout: article 12 of 12 (")
+    assert articles[-1].startswith("layout: article 24 of 24 (")
     numbers = [int(s.split()[2]) for s in articles]
     assert numbers == sorted(numbers)
     assert {"write", "preflight"} <= set(steps)
