@@ -219,10 +219,9 @@ def lay_out(
         pages += [filler] * verso + document.pages
     padding = -(len(pages) + 1) % 4
     pages += [filler] * padding + [cover]
-    cache.end({i: n for i, n in numbers.items() if isinstance(n, int)})
-    return Laid(
-        front.copy(pages), padding, {i: n for i, n in numbers.items() if isinstance(n, int)}
-    )
+    printed = {i: n for i, n in numbers.items() if isinstance(n, int)}  # "?": no anchor
+    cache.end(printed)
+    return Laid(front.copy(pages), padding, printed)
 
 
 def _anchor_pages(placed) -> dict[str, int]:
