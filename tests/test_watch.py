@@ -271,3 +271,45 @@ def test_watch_command_rebuilds_on_save_and_stops_cleanly(make_book, tmp_path, s
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+# -- the warm process's reuse ------------------------------------------------------------------
+
+
+def test_a_warm_rebuild_writes_exactly_what_a_cold_build_writes(tmp_path, styles_copy):
+    """The watch loop keeps laid-out parts, the parsed stylesheet and the font subsets: after
+    an edit to one article, to a stylesheet, and back, each warm rebuild is byte for byte the
+    cold build of the same files, and an unchanged part is not laid out again."""
+    import shutil
+
+    book = tmp_path / "book"
+    shutil.copytree(PROJECT / "book", book)
+    warm = pipeline.Warm()
+
+    def build(out: str, warm_process=warm) -> bytes:
+        options = pipeline.Options(book=book, out=tmp_path / out)
+        return pipeline.build(options, tmp_path, warm_process).pdf.read_bytes()
+
+    first = build("warm")
+    article = book / "articles" / "02-commentary.yaml"
+    text = article.read_text("utf-8")
+    article.write_text(text.replace("群山之下", "群峰之下"), "utf-8")
+    rendered: list[str] = []
+    original = pipeline.paginate.Engine.render
+
+    def counting(self, html, start):
+        rendered.append(html)
+        return original(self, html, start)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline.paginate.Engine, "render", counting)
+        edited = build("warm")
+    assert len(rendered) == 1 and "群峰之下" in rendered[0]  # that article only
+    assert edited == build("cold", pipeline.Warm()) != first
+    tokens = styles_copy / "tokens.css"
+    tokens.write_text(tokens.read_text("utf-8").replace("#9e1b20", "#1f4e79"), "utf-8")
+    restyled = build("warm")
+    assert restyled == build("cold", pipeline.Warm()) != edited
+    tokens.write_text((PROJECT / "styles" / "tokens.css").read_text("utf-8"), "utf-8")
+    article.write_text(text, "utf-8")
+    assert build("warm") == first
