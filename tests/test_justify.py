@@ -24,8 +24,9 @@ from booklet.cjk import (
     typeset,
 )
 
+from .conftest import SOURCE
+
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = Path("/work/shared/source/zhefu-feature.txt")
 
 PT = 10.5  # body size
 EM = PT
@@ -466,7 +467,6 @@ def real():
     return texts, paragraphs(pdf, texts)
 
 
-@pytest.mark.skipif(not SOURCE.exists(), reason="the real text is not on this machine")
 def test_real_text_meets_the_rules(real):
     _, lines = real
     full = full_lines(lines)

@@ -23,9 +23,10 @@ import weasyprint
 
 from booklet.typocheck import RULES, Report, check_pdf, format_report, main
 
+from .conftest import SOURCE
+
 ROOT = Path(__file__).resolve().parents[1]
 FONTS = ROOT / "fonts"
-SOURCE = ROOT.parent / "shared" / "source" / "zhefu-feature.txt"
 
 FACES = f"""
 @font-face {{ font-family: Serif; src: url({(FONTS / "NotoSerifCJKsc-Regular.otf").as_uri()}); }}
@@ -451,7 +452,6 @@ def plain_weasyprint(paragraphs) -> str:
     return f'<html lang="zh-Hans"><style>{css}</style><body><main>{body}</main></body></html>'
 
 
-@pytest.mark.skipif(not SOURCE.exists(), reason="the shared source text is not here")
 def test_plain_weasyprint_is_ragged_and_uncompressed(tmp_path):
     from booklet import justify
 
