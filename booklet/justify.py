@@ -15,7 +15,8 @@ line). ``install()`` replaces six engine functions, each with a thin wrapper:
     R1/R2 and R4: lets the line break before an opening and after a closing quotation mark
     where Chinese allows it (``cjk.quote_breaks``; Pango allows no break on either side of
     “ ”), with Pango 1.50's word and allow-breaks attributes. Without it a quoted phrase
-    and the characters around it move down whole and leave a loose line.
+    and the characters around it move down whole and leave a loose line. Token
+    ``--bk-cjk-quote-breaks`` (``allow`` on, ``normal`` off).
 ``layout.inline.text_align`` (once per line)
     R6: drops the Han–Latin gap margin (``bk-cjk-gap-before`` span from the text pass) at the
     start of a line, then runs the original. Records the line's natural width for R7.
@@ -333,7 +334,7 @@ def _set_text(self, text, justify=False):
     text = self.text
     if len(text) < 2:
         return
-    quotes = cjk.has_quote(text)
+    quotes = cjk.has_quote(text) and _token(self.style, "__bk_cjk_quote_breaks") == "allow"
     if not (quotes or cjk.has_pair_or_gap(text)) or not _is_chinese(self.style):
         return
     attr_list = pango.pango_layout_get_attributes(self.layout)

@@ -494,3 +494,18 @@ def test_real_text_meets_the_rules(real):
         if len(paragraph) > 1:
             assert countable(paragraph[-1]) >= 2, text_of(paragraph[-1])  # R7
     assert marks >= 40 and gaps >= 80
+
+
+def test_tokens_switch_quote_breaks_and_keeping_together_off():
+    quoted = han_text(29) + "“浙涪”" + han_text(10)
+    dashed = han_text(30) + "——浙江对口"
+    texts = [quoted, dashed]
+    (quote_lines, dash_lines) = paragraphs(render("".join(p(t, "flat") for t in texts)), texts)
+    assert text_of(quote_lines[0]) == han_text(29)  # breaks before “
+    assert text_of(dash_lines[1]).startswith(han_text(30)[-1] + "——")  # 字—— kept together
+    off = "--bk-cjk-quote-breaks: normal; --bk-cjk-keep-together: normal;"
+    pdf = render("".join(p(t, "flat") for t in texts), tokens=off)
+    (quote_lines, dash_lines) = paragraphs(pdf, texts)
+    assert text_of(quote_lines[0]) == han_text(28)  # the engine's rule: no break at “
+    assert text_of(dash_lines[0]) == han_text(30)
+    assert text_of(dash_lines[1]).startswith("——")

@@ -10,6 +10,7 @@ import pytest
 from booklet import pipeline, typocheck
 from booklet.pipeline import PROJECT
 
+from .conftest import SOURCE
 from .pdffacts import outline
 
 RULES = [f"R{n}" for n in range(1, 13)]
@@ -94,3 +95,18 @@ def test_adversarial_paragraphs_lay_out_without_violations_or_lost_text(make_boo
     body_pages = range(first, result.pages)  # up to the page before the back cover
     report = typocheck.check_pdf(result.pdf, source_paragraphs=ADVERSARIAL, pages=body_pages)
     assert_clean(report)
+
+
+def test_the_justify_token_turns_justification_off_for_the_whole_booklet(
+    tmp_path, make_book, styles_copy
+):
+    """--bk-cjk-justify: start in overrides.css sets the booklet ragged right (R4 then
+    finds the short lines); the default justifies them."""
+    longest = sorted(SOURCE.read_text("utf-8").split(), key=len)[-2:]
+    article = "id: a\ntitle: 齐行\nbody:\n" + "".join(f"  - {text}\n" for text in longest)
+    root = make_book(articles={"a.yaml": article})
+    justified = pipeline.build(pipeline.Options(book=root, out=tmp_path / "on"), tmp_path)
+    assert typocheck.check_pdf(justified.pdf).totals().get("R4", 0) == 0
+    (styles_copy / "overrides.css").write_text(":root { --bk-cjk-justify: start; }\n", "utf-8")
+    ragged = pipeline.build(pipeline.Options(book=root, out=tmp_path / "off"), tmp_path)
+    assert typocheck.check_pdf(ragged.pdf).totals().get("R4", 0) >= 3
