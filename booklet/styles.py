@@ -45,8 +45,3 @@ class Stylesheets:
             f"--bk-page-width: {page.width_mm:g}mm; --bk-page-height: {page.height_mm:g}mm; }} }}"
         )
         return "\n".join(lines)
-
-    def cjk_options(self):
-        from .cjk import CjkOptions
-
-        return CjkOptions()
