@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .problems import Where
 
 Run = tuple[str, str | None]  # (text, tag): tag is None or "strong"
+
+# Whitespace and invisible format characters the typesetting pass may add (word joiner …).
+_INVISIBLE = re.compile(r"[\s\u00ad\u200b-\u200d\u2060\ufeff]+")
+
+
+def squeeze(text: str) -> str:
+    """Text for comparison: whitespace and invisible characters removed."""
+    return _INVISIBLE.sub("", text)
 
 
 @dataclass(frozen=True)

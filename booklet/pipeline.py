@@ -1,13 +1,18 @@
-"""Runs the stages in order, times them, and is the one place that writes files."""
+"""Options, the caches a long-lived process keeps (Warm), and build(): the stages in order, timed.
+
+build() = read (content and styles checked together) → lay out each layout a profile needs
+(under the scoped engine hook) → finish each profile's PDF → preflight → collect the files →
+write them all at once (booklet/outputs.py, the one writer of files). Nothing is written when
+an error was found.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import tempfile
+import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,40 +20,64 @@ from pathlib import Path
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
-from . import csslint, glyphs, impose, marks, paginate, preflight, render, styles
-from . import finish as finishing
-from .model import Book
-from .problems import BuildFailed, Problem, Where, error, warning
-from .validate import read_book
+from booklet import engine, outputs, preflight, profiles
+from booklet.compose import paginate
+from booklet.content.glyphs import Coverage
+from booklet.content.validate import read_book
+from booklet.model import Book
+from booklet.preflight import Preflight
+from booklet.press import finish
+from booklet.problems import BuildFailed, Problem, Where, error, relative, warning
+from booklet.profiles import Finishing, Profile
+from booklet.typeset import cjk, csslint, render, styles
 
 PROJECT = Path(__file__).resolve().parent.parent
-STYLES = PROJECT / "styles"
-FONTS = PROJECT / "fonts"
+TEMPLATES = Path(render.TEMPLATES)
 
 
 @dataclass(frozen=True)
 class Options:
     book: Path = PROJECT / "book"
     out: Path = PROJECT / "dist"
+    styles: Path = PROJECT / "styles"  # the stylesheets (styles/README.md)
+    fonts: Path = PROJECT / "fonts"  # the font files the stylesheets load
     html: bool = False  # also write the HTML handed to WeasyPrint
     strict: bool = False  # warnings fail the build
     typeset: bool = True  # the Chinese typesetting pass and justification hook
     proof: bool = False  # also write proof/: a PNG per page and a contact sheet of spreads
-    profile: str = "screen"  # screen, print, imposed, proof or all (see PROFILES)
+    profile: str = "screen"  # a key of profiles.PROFILES, or "all"
     creep_mm: float = 0.0  # creep compensation of the imposed sheets
     allow_placeholders: bool = False  # placeholder photos allowed in print (else an error)
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of a build: what it is (a profile's name, "preflight", "html", "proof"),
+    where it goes and its bytes."""
+
+    kind: str
+    path: Path
+    data: bytes
 
 
 @dataclass
 class Result:
     book: Book
-    pdf: Path
+    outputs: list[Output]  # every file written, in the order written
+    reader: bytes  # the reader's PDF: the screen PDF, else the pages of the first layout
+    reader_path: Path | None  # where the reader's PDF was written (None: not an output)
     pages: int
     blank_pages_added: int
     problems: list[Problem]
     timings: dict[str, float] = field(default_factory=dict)
-    written: list[Path] = field(default_factory=list)
-    preflight: dict[str, preflight.Preflight] = field(default_factory=dict)
+    preflight: dict[str, Preflight] = field(default_factory=dict)
+
+    @property
+    def written(self) -> list[Path]:
+        return [output.path for output in self.outputs]
+
+    def output(self, kind: str) -> Output | None:
+        return next((o for o in self.outputs if o.kind == kind), None)
 
 
 class Stopwatch:
@@ -69,101 +98,102 @@ class Stopwatch:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
 
 
-# Which layouts each --profile needs, and the file each output goes to.
-PROFILES = {
-    "screen": ("screen",),
-    "print": ("print",),
-    "imposed": ("imposed",),
-    "proof": ("proof",),
-    "all": ("screen", "print", "imposed", "proof"),
-}
-SUFFIX = {"screen": "", "print": "-print", "imposed": "-imposed", "proof": "-proof"}
-# WeasyPrint options per layout. The screen PDF is tagged for accessibility and its images
-# are downsampled; the print PDF keeps images at full resolution.
-RENDER_OPTIONS = {
-    "screen": {"pdf_tags": True, "dpi": 150, "optimize_images": True, "jpeg_quality": 85},
-    "print": {},
-    "proof": {"dpi": 150, "optimize_images": True, "jpeg_quality": 85},
-}
-
-
-@dataclass(frozen=True)
-class Layout:
-    renderer: render.Renderer
-    numbers: dict[str, int]  # the page numbers the contents print
-    document: object  # weasyprint.Document, padded to a multiple of four
-    blanks: int  # filler pages added before the back cover
-    pdf: bytes  # finished: metadata, labels
-
-    def html(self) -> str:
-        """The whole booklet as one HTML document (the --html output)."""
-        parts = self.renderer
-        return parts.document([parts.front(self.numbers), *parts.articles(), parts.back()])
-
-
 class Warm:
-    """What a long-lived process (the watch loop) keeps from one build to the next.
+    """Every cache that outlives one build, in one owner; a one-shot build makes a new one.
 
     WeasyPrint's FontConfiguration copies every @font-face file (about 100 MB of CJK fonts)
-    into a private fontconfig set; doing it once saves that on every rebuild. Faces pile
-    up in a configuration, so it is made anew when any @font-face rule or font file changes.
-    The parsed stylesheet and the laid-out parts are kept while the files they were made
-    from are unchanged (see paginate.PartCache), and font subsets are reused (subsets.py).
+    into a private fontconfig set: doing it once saves that on every rebuild; faces pile up
+    in a configuration, so it is made anew when an @font-face rule or a font file changes.
+    The glyph coverage of the fonts, the parsed stylesheet of each layout, the laid-out parts
+    (paginate.PartCache) and the font subsets (engine.SubsetMemo) are kept too. The watch
+    loop tells it what changed (``changed``); nothing here looks at the files by itself.
     """
 
-    _FACE = re.compile(r"@font-face\s*{[^}]*}", re.S)
-
-    def __init__(self) -> None:
-        from . import subsets
-
-        subsets.install()
+    def __init__(self, options: Options | None = None) -> None:
+        options = options or Options()
+        self.styles = options.styles.resolve()
+        self.fonts_folder = options.fonts.resolve()
+        self.subsets = engine.SubsetMemo()
         self._fonts: FontConfiguration | None = None
-        self._key: tuple = ()
+        self._faces: dict[Path, list[styles.FontFace]] | None = None
+        self._coverage: Coverage | None = None
         self._sheets: dict[str, tuple[tuple, weasyprint.CSS]] = {}
         self._parts: dict[str, paginate.PartCache] = {}
+        self.generation = 0  # counts changes that make earlier layouts stale
+
+    def changed(self, paths: Iterable[Path]) -> None:
+        """Forget what the changed files (added, edited or removed) make stale."""
+        stale = False
+        for path in (Path(p).resolve() for p in paths):
+            if path.suffix == ".yaml" and not path.is_relative_to(self.styles):
+                continue  # content: a part whose HTML changes is laid out again anyway
+            if path.is_relative_to(self.fonts_folder):
+                self._fonts = self._faces = self._coverage = None
+            elif path.is_relative_to(self.styles) and path.suffix == ".css" and self._faces:
+                before = self._faces.get(path, [])
+                now = styles.font_faces(path, str(path)) if path.is_file() else []
+                if _face_key(before) != _face_key(now):
+                    self._fonts = self._faces = None
+            stale = True  # a stylesheet, template, image or font: lay everything out again
+        if stale:
+            self.generation += 1
+            self._sheets.clear()
+            self._parts.clear()
+
+    def faces(self, cwd: Path) -> list[styles.FontFace]:
+        if self._faces is None:
+            self._faces = {
+                path.resolve(): styles.font_faces(path, relative(path, cwd))
+                for path in styles.stylesheets(self.styles)
+            }
+        return [face for found in self._faces.values() for face in found]
+
+    def coverage(self) -> Coverage:
+        if self._coverage is None:
+            self._coverage = Coverage(self.fonts_folder)
+        return self._coverage
 
     def font_config(self) -> FontConfiguration:
-        faces = tuple(
-            face
-            for css in sorted(STYLES.rglob("*.css"))
-            for face in self._FACE.findall(css.read_text("utf-8"))
-        )
-        files = tuple(
-            (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(FONTS.iterdir())
-        )
-        if self._fonts is None or (faces, files) != self._key:
-            self._fonts, self._key = FontConfiguration(), (faces, files)
+        if self._fonts is None:
+            self._fonts = FontConfiguration()
             self._sheets.clear()
             self._parts.clear()
         return self._fonts
 
-    def stylesheet(self, profile: str, key: tuple, parse: Callable[[], tuple]):
-        """The parsed entry stylesheet of a profile; ``parse()`` returns (css, silent) and
+    def stylesheet(self, layout: str, key: tuple, parse: Callable[[], tuple]):
+        """The parsed entry stylesheet of a layout; ``parse()`` returns (css, silent) and
         is called when the stylesheets changed or the last parse had something to say."""
-        kept = self._sheets.get(profile)
+        kept = self._sheets.get(layout)
         if kept is not None and kept[0] == key:
             return kept[1]
         css, silent = parse()
         if silent:
-            self._sheets[profile] = (key, css)
+            self._sheets[layout] = (key, css)
         else:
-            self._sheets.pop(profile, None)
+            self._sheets.pop(layout, None)
         return css
 
-    def parts(self, profile: str) -> paginate.PartCache:
-        return self._parts.setdefault(profile, paginate.PartCache())
+    def parts(self, layout: str) -> paginate.PartCache:
+        return self._parts.setdefault(layout, paginate.PartCache())
 
 
-def _stamps(*folders: Path, skip: str = "") -> tuple:
-    """Name, mtime and size of every file under the folders (files ending in ``skip``
-    excepted): whatever a layout reads besides the HTML."""
-    return tuple(
-        (str(path), stat.st_mtime_ns, stat.st_size)
-        for folder in folders
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and not (skip and path.name.endswith(skip))
-        for stat in (path.stat(),)
-    )
+def _face_key(faces: list[styles.FontFace]) -> list[tuple]:
+    return [(f.family, [(url, local) for url, local, _ in f.sources]) for f in faces]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The book laid out with one layout's stylesheet, written as a PDF."""
+
+    name: str
+    renderer: render.Renderer
+    laid: paginate.Laid
+    pdf: bytes  # metadata and labels set
+
+    def html(self) -> str:
+        """The whole booklet as one HTML document (the --html output)."""
+        parts = self.renderer
+        return parts.document([parts.front(self.laid.numbers), *parts.articles(), parts.back()])
 
 
 def build(
@@ -174,20 +204,14 @@ def build(
 ) -> Result:
     """Build one book; raise BuildFailed (nothing written) if any error was found.
     ``progress`` is told of each stage as it starts and of each part as it is laid out."""
-    warm = warm or Warm()
-    if options.profile not in PROFILES:
-        raise ValueError(f"unknown profile {options.profile!r}")
+    engine.check()
+    wanted = profiles.wanted(options.profile)
+    warm = warm or Warm(options)
     cwd = cwd or Path.cwd()
     clock = Stopwatch(progress)
-    problems: list[Problem] = []
     with clock.stage("load+validate"):
-        css = csslint.check(STYLES, cwd)
-        try:
-            book, found = read_book(options.book, cwd, glyphs.coverage(FONTS))
-        except BuildFailed as failed:  # every problem at once: the styles' too
-            raise BuildFailed([*failed.problems, *css]) from None
-        problems += [*found, *css]
-    if paginate.subsetter_missing():
+        book, problems = read(options, warm, cwd)
+    if engine.subsetter_missing():
         problems.append(
             warning(
                 Where("system"),
@@ -196,113 +220,85 @@ def build(
                 "apt-get install libharfbuzz-subset0 (./run does it)",
             )
         )
-    out = options.out.resolve()
-    from . import cjk, justify
-
-    typeset = render.plain
-    if options.typeset:
-        justify.install()
-        typeset = lambda runs: cjk.typeset(runs, cjk.CjkOptions())  # noqa: E731
-    else:
-        justify.uninstall()  # the hook patches the engine for the whole process
-    wanted = PROFILES[options.profile]
     layouts: dict[str, Layout] = {}
-    outputs: dict[str, bytes] = {}
-    checked: dict[str, preflight.Preflight] = {}
-    for name in wanted:
-        layout_name = "print" if name == "imposed" else name
-        if layout_name not in layouts:
-            layouts[layout_name] = _lay_out(
-                book, layout_name, out, typeset, clock, cwd, problems, warm, progress
-            )
-        layout = layouts[layout_name]
-        with clock.stage("finish"):
-            if name == "screen":
-                outputs[name] = layout.pdf
-            elif name == "print":
-                outputs[name] = marks.add_crop_marks(layout.pdf)
-            elif name == "imposed":
-                outputs[name] = impose.impose(
-                    layout.pdf, impose.ImposeOptions(creep_mm=options.creep_mm)
+    pdfs: dict[str, bytes] = {}
+    with engine.hooked(typeset=options.typeset, subsets=warm.subsets):
+        for profile in wanted:
+            if profile.layout not in layouts:
+                layouts[profile.layout] = lay_out(
+                    book, profile.layout, options, warm, cwd, clock, problems, progress
                 )
-            else:
-                outputs[name] = finishing.outline_type_area(layout.pdf, layout.document)
-        with clock.stage("preflight"):
-            # The imposed sheets are checked through the print pages they are made of.
-            checked_as, pdf = ("print", layout.pdf) if name == "imposed" else (name, outputs[name])
-            if checked_as not in checked:
-                checked[checked_as] = preflight.run(
-                    layout.document,
-                    pdf,
-                    book,
-                    profile=checked_as,
-                    fonts_css=STYLES / "fonts.css",
-                    allow_placeholders=options.allow_placeholders,
-                )
-            if name == "imposed":
-                problems += preflight.check_fonts(outputs[name], STYLES / "fonts.css")
-    problems += [p for p in preflight.combine(checked.values()) if p not in problems]
+            with clock.stage("finish"):
+                pdfs[profile.name] = finish_profile(profile, layouts[profile.layout], options)
+    with clock.stage("preflight"):
+        checked = check(book, wanted, layouts, pdfs, options, warm.faces(cwd), problems)
     errors = [p for p in problems if p.severity == "error"]
     if errors or (options.strict and problems):
         raise BuildFailed(problems)
-    written = [
-        write_atomic(out / f"{book.slug}{SUFFIX[name]}.pdf", data) for name, data in outputs.items()
-    ]
-    report = {
-        "book": book.slug,
-        # Timings vary from run to run; the report, like the PDFs, must not.
-        "profiles": {
-            name: {k: v for k, v in result.facts.items() if k != "ms"}
-            for name, result in checked.items()
-        },
-        "problems": [str(p) for p in problems],
-    }
-    written.append(
-        write_atomic(
-            out / f"{book.slug}-preflight.json",
-            json.dumps(report, ensure_ascii=False, indent=2, default=str).encode("utf-8"),
+    first = layouts[wanted[0].layout]
+    files = collect(book, wanted, pdfs, first, checked, problems, options, clock)
+    with clock.stage("save"):
+        outputs.write_set(
+            options.out.resolve(),
+            [(o.path, o.data) for o in files],
+            replaces=[os.path.join("proof", "page-*.png")] if options.proof else [],
+            waiting=_say,
         )
+    reader = next((p for p in wanted if p.reader), None)
+    return Result(
+        book=book,
+        outputs=files,
+        reader=pdfs[reader.name] if reader else first.pdf,
+        reader_path=next((o.path for o in files if reader and o.kind == reader.name), None),
+        pages=len(first.laid.document.pages),
+        blank_pages_added=first.laid.padding,
+        problems=problems,
+        timings=clock.timings,
+        preflight=checked,
     )
-    first = next(iter(layouts.values()))
-    if options.html:
-        written.append(write_atomic(out / f"{book.slug}.html", first.html().encode("utf-8")))
-    if options.proof:
-        with clock.stage("proof"):
-            from . import proof
-
-            pages = proof.page_pngs(first.pdf)
-            for number, png in enumerate(pages, start=1):
-                written.append(write_atomic(out / "proof" / f"page-{number:03d}.png", png))
-            written.append(write_atomic(out / "proof" / "spreads.png", proof.contact_sheet(pages)))
-    pages = len(first.document.pages)
-    return Result(book, written[0], pages, first.blanks, problems, clock.timings, written, checked)
 
 
-def _lay_out(book, profile, out, typeset, clock, cwd, problems, warm, progress) -> Layout:
-    """One layout of the book with one profile's stylesheet: parts, pages, finished PDF."""
+def read(options: Options, warm: Warm, cwd: Path) -> tuple[Book, list[Problem]]:
+    """The book, read and checked, and the stylesheets checked: every problem of both."""
+    css = csslint.check(options.styles, cwd)
+    try:
+        book, found = read_book(options.book, cwd, warm.coverage(), options.styles)
+    except BuildFailed as failed:
+        raise BuildFailed([*failed.problems, *css]) from None
+    if any(p.severity == "error" for p in css):
+        raise BuildFailed([*found, *css])
+    return book, [*found, *css]
+
+
+def lay_out(book, name, options, warm, cwd, clock, problems, progress) -> Layout:
+    """One layout of the book with one layout's stylesheet: parts, pages, written PDF."""
+    out = options.out.resolve()
     with clock.stage("render"):
-        sheet = styles.Stylesheets(STYLES, book, profile)
+        sheet = styles.Stylesheets(options.styles, book, name)
         entry = sheet.entry(out)
         page = render.Page(stylesheet=entry, base=out, fonts=styles.FONT_CREDITS)
+        typeset = cjk.typeset if options.typeset else render.plain
         renderer = render.Renderer(book, page, typeset)
-    fetcher = paginate.FolderFetcher([book.root, STYLES, FONTS])
+    fetcher = engine.FolderFetcher([book.root, options.styles, options.fonts])
     html_url = (out / f"{book.slug}.html").as_uri()
     fonts = warm.font_config()
-    with clock.stage("layout"), paginate.engine_log() as records:
-        # What a layout reads besides the HTML: stylesheets, fonts, images.
-        key = (entry, html_url, _stamps(STYLES, FONTS, book.root, skip=".yaml"))
-        css = warm.stylesheet(profile, key, lambda: _parse(entry, html_url, fetcher, fonts))
-        engine = paginate.Engine(css, html_url, fetcher, fonts, RENDER_OPTIONS[profile])
-        cache = warm.parts(profile)
-        cache.begin((key, typeset is not render.plain))
-        laid = paginate.lay_out(renderer, engine, cache, progress)
-    with clock.stage("write"), paginate.engine_log() as write_records:
+    render_options = profiles.LAYOUTS[name]
+    with clock.stage("layout"), engine.engine_log() as records:
+        key = (entry, html_url, warm.generation, options.typeset)
+        css = warm.stylesheet(name, key, lambda: _parse(entry, html_url, fetcher, fonts))
+        setter = paginate.PartSetter(css, html_url, fetcher, fonts, render_options)
+        cache = warm.parts(name)
+        cache.begin(key)
+        laid = paginate.lay_out(renderer, setter, cache, progress)
+    with clock.stage("write"), engine.engine_log() as write_records:
         # Tagging is read when writing, the image options when rendering: give both.
-        pdf = laid.document.write_pdf(finisher=finishing.finisher(book), **RENDER_OPTIONS[profile])
-    engine_problems = paginate.log_problems([*records, *write_records], styles.shown(STYLES, cwd))
+        info = finish.pdf_info(book, len(laid.document.pages))
+        pdf = engine.write_pdf(laid.document, info, render_options)
+    shown = styles.shown(options.styles, cwd)
+    engine_problems = engine.log_problems([*records, *write_records], shown)
     if any(p.code == "engine.css" for p in engine_problems):
         # The engine's messages have no file name: find each complaint's stylesheet.
-        placed = csslint.lint(STYLES, fetcher, cwd)
+        placed = csslint.lint(options.styles, fetcher, cwd)
         if placed:
             engine_problems = [p for p in engine_problems if p.code != "engine.css"] + placed
     problems += [p for p in engine_problems if p not in problems]
@@ -316,39 +312,94 @@ def _lay_out(book, profile, out, typeset, clock, cwd, problems, warm, progress) 
         for url in fetcher.refused
     ]
     problems += [p for p in refused if p not in problems]
-    return Layout(renderer, laid.numbers, laid.document, laid.padding, pdf)
+    for missing in laid.missing:
+        cover = relative(options.styles / "components" / "cover.css", cwd)
+        element = ".back-cover" if missing == "back" else ".filler"
+        found = error(
+            Where(cover),
+            "layout.page-name",
+            f"no page of the back matter is the named page '{missing}'",
+            f"the build places the back cover and the blank fillers by their page names: "
+            f"keep page: {missing} on {element}",
+        )
+        if found not in problems:
+            problems.append(found)
+    return Layout(name, renderer, laid, pdf)
 
 
 def _parse(entry: str, base_url: str, fetcher, fonts) -> tuple:
     """The entry stylesheet parsed (its imports fetched), and whether that went silently."""
     refused = len(fetcher.refused)
-    with paginate.engine_log() as records:
+    with engine.engine_log() as records:
         css = weasyprint.CSS(
             string=entry, base_url=base_url, url_fetcher=fetcher, font_config=fonts
         )
     return css, not records and len(fetcher.refused) == refused
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def finish_profile(profile: Profile, layout: Layout, options: Options) -> bytes:
+    pages = engine.page_facts(layout.laid.document) if profile.name == "proof" else []
+    return profile.finish(Finishing(layout.pdf, pages, options.creep_mm))
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write beside the target and rename: a reader sees the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):
-        stale.unlink(missing_ok=True)  # left by a build that was killed while writing
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; outputs are ordinary files
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+def check(book, wanted, layouts, pdfs, options, faces, problems) -> dict[str, Preflight]:
+    """The preflight of each profile's pages (once per set of rules), and the fonts of a
+    file made from pages checked elsewhere; adds every problem to ``problems``."""
+    checked: dict[str, Preflight] = {}
+    for profile in wanted:
+        layout = layouts[profile.layout]
+        pdf = pdfs[profile.name] if profile.pages_checked_here else layout.pdf
+        name = profile.rules.name
+        if name not in checked:
+            checked[name] = preflight.run(
+                layout.laid,
+                pdf,
+                book,
+                layout.renderer.pieces,
+                rules=profile.rules,
+                output=profiles.file_name(book.slug, profiles.PROFILES[name]),
+                faces=faces,
+                allow_placeholders=options.allow_placeholders,
+            )
+        if not profile.pages_checked_here:
+            found = preflight.check_fonts(
+                pdfs[profile.name], faces, profiles.file_name(book.slug, profile)
+            )
+            problems += [p for p in found if p not in problems]
+    problems += [p for p in preflight.combine(checked.values()) if p not in problems]
+    return checked
+
+
+def collect(book, wanted, pdfs, first: Layout, checked, problems, options, clock) -> list[Output]:
+    """Every file of the build, with its bytes and target path."""
+    out = options.out.resolve()
+    files = [
+        Output(p.name, out / profiles.file_name(book.slug, p), pdfs[p.name]) for p in wanted
+    ]
+    report = {
+        "book": book.slug,
+        # Timings vary from run to run; the report, like the PDFs, must not.
+        "profiles": {
+            name: {k: v for k, v in result.facts.items() if k != "ms"}
+            for name, result in checked.items()
+        },
+        "problems": [str(p) for p in problems],
+    }
+    data = json.dumps(report, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    files.append(Output("preflight", out / f"{book.slug}-preflight.json", data))
+    if options.html:
+        html = first.html().encode("utf-8")
+        files.append(Output("html", out / f"{book.slug}.html", html))
+    if options.proof:
+        with clock.stage("proof"):
+            from booklet.editor import proof
+
+            pages = proof.page_pngs(first.pdf)
+            for number, png in enumerate(pages, start=1):
+                files.append(Output("proof", out / "proof" / f"page-{number:03d}.png", png))
+            files.append(Output("proof", out / "proof" / "spreads.png", proof.contact_sheet(pages)))
+    return files
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)

@@ -25,7 +25,7 @@ class Built:
 
     @property
     def path(self) -> Path:
-        return self.result.pdf
+        return self.result.reader_path
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +33,7 @@ def booklet(tmp_path_factory) -> Built:
     """The real booklet, built once with the default options (HTML written too)."""
     out = tmp_path_factory.mktemp("dist")
     result = pipeline.build(pipeline.Options(out=out, html=True))
-    return Built(result, result.pdf.read_bytes(), out)
+    return Built(result, result.reader_path.read_bytes(), out)
 
 
 @pytest.fixture(scope="session")

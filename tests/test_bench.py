@@ -9,9 +9,10 @@ import sys
 
 import pytest
 
-from booklet import bench, pipeline
+from booklet import pipeline
+from tools.bench import bench
 from booklet.problems import BuildFailed
-from booklet.validate import read_book
+from booklet.content.validate import read_book
 
 from .conftest import MINIMAL_BOOK
 

@@ -330,7 +330,7 @@ def test_raw_html_typed_in_content_prints_literally_and_is_escaped_in_html(make_
     article = f"id: a\ntitle: 字面\nbody:\n  - '{typed}'\n"
     root = make_book(articles={"a.yaml": article})
     result = pipeline.build(pipeline.Options(book=root, out=tmp_path / "out", html=True))
-    printed = squeeze("".join(p.extract_text() for p in PdfReader(result.pdf).pages))
+    printed = squeeze("".join(p.extract_text() for p in PdfReader(result.reader_path).pages))
     assert squeeze(typed) in printed
     html = (tmp_path / "out" / "test-book.html").read_text("utf-8")
     assert "&lt;b&gt;x&lt;/b&gt;与&lt;script&gt;alert(1)&lt;/script&gt;照印。" in html
@@ -368,7 +368,7 @@ def test_html_output_renders_with_plain_weasyprint_to_the_same_pages(tmp_path):
     raw = tmp_path / "raw.pdf"
     command = [sys.executable, "-m", "weasyprint", str(html), str(raw)]
     subprocess.run(command, check=True, capture_output=True)
-    built = [page.extract_text() for page in PdfReader(result.pdf).pages]
+    built = [page.extract_text() for page in PdfReader(result.reader_path).pages]
     plain = [page.extract_text() for page in PdfReader(raw).pages]
     padding = result.blank_pages_added
     # The build puts the back cover last, after its filler pages; the HTML ends with the

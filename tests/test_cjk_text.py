@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from booklet.cjk import (
+from booklet.typeset.cjk import (
     CLASS_ALLOW_LONE,
     CLASS_GAP_BEFORE,
     CLASS_HALT,

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from booklet.bench import make_fixture
+from tools.bench.bench import make_fixture
 from booklet.pipeline import PROJECT
 
 from .conftest import MINIMAL_ARTICLE

@@ -23,10 +23,10 @@ from PIL import Image, PngImagePlugin
 from pypdf import PdfReader
 
 from booklet import pipeline
-from booklet.glyphs import coverage
+from booklet.content.glyphs import Coverage
 from booklet.pipeline import FONTS, PROJECT
 from booklet.problems import BuildFailed
-from booklet.validate import read_book
+from booklet.content.validate import read_book
 
 from .conftest import MINIMAL_ARTICLE, MINIMAL_BOOK, folder_bytes
 
@@ -143,7 +143,7 @@ def test_a_good_image_builds(make_book, tmp_path):
         images=[("images/ok.png", png(600, 400))],
     )
     result = pipeline.build(pipeline.Options(book=root, out=tmp_path / "out"))
-    assert result.pdf.is_file()
+    assert result.reader_path.is_file()
 
 
 TEXT_CASES = [
@@ -513,7 +513,7 @@ def test_a_paragraph_of_50000_characters_lays_out_whole(make_book, tmp_path):
     result = pipeline.build(pipeline.Options(book=root, out=tmp_path / "out"))
     from .pdffacts import body_chars
 
-    with pdfplumber.open(result.pdf) as pdf:  # running heads and folios left out
+    with pdfplumber.open(result.reader_path) as pdf:  # running heads and folios left out
         printed = "".join(c["text"] for p in pdf.pages for c in body_chars(p, 19, 21))
     assert printed.count("浙江与涪陵携手协作，") == 5000
 
@@ -897,7 +897,7 @@ def test_css_mistakes_are_reported_at_their_file_line_and_column(tmp_path, make_
 def test_a_missing_font_subsetter_is_a_warning_with_the_fix_and_fails_strict(
     make_book, tmp_path, monkeypatch
 ):
-    from booklet import paginate
+    from booklet.compose import paginate
 
     monkeypatch.setattr(paginate, "subsetter_missing", lambda: True)
     result = pipeline.build(pipeline.Options(book=make_book(), out=tmp_path / "a"))

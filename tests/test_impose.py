@@ -15,7 +15,7 @@ import pypdfium2
 import pytest
 import weasyprint
 
-from booklet.impose import (
+from booklet.press.impose import (
     ImposeError,
     ImposeOptions,
     booklet_order,

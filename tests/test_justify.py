@@ -14,7 +14,7 @@ import weasyprint
 from pypdf import PdfReader
 
 from booklet import justify
-from booklet.cjk import (
+from booklet.typeset.cjk import (
     CLOSING,
     FULLWIDTH_PUNCT,
     OPENING,

@@ -22,7 +22,7 @@ from booklet import glyphs, layoutfacts, pipeline, preflight
 from booklet.model import Figure, Paragraph
 from booklet.pipeline import FONTS, STYLES
 from booklet.problems import BuildFailed, Where
-from booklet.validate import read_book
+from booklet.content.validate import read_book
 
 from .conftest import MINIMAL_BOOK
 

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from booklet import pipeline
-from booklet.impose import booklet_order
+from booklet.press.impose import booklet_order
 from booklet.problems import BuildFailed
 
 MM = 72 / 25.4

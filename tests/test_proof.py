@@ -8,7 +8,8 @@ import pytest
 import weasyprint
 from PIL import Image
 
-from booklet import pipeline, proof
+from booklet import pipeline
+from booklet.editor import proof
 
 # One flat colour per page, so each page can be found on the contact sheet.
 COLOURS = [

@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from booklet import pipeline
-from booklet.glyphs import coverage
+from booklet.content.glyphs import Coverage
 from booklet.pipeline import FONTS
 from booklet.problems import BuildFailed
-from booklet.validate import read_book
+from booklet.content.validate import read_book
 
 from .pdffacts import body_chars, outline
 
@@ -291,8 +291,8 @@ def test_the_pdf_prints_every_field_exactly(
         root = Path(folder) / "book"
         write_book(root, article, {"images/p.png": photo()})
         result = pipeline.build(pipeline.Options(book=root, out=Path(folder) / "out"))
-        lines = reading_lines(result.pdf)
-        bookmarks = [(level, text) for level, text, _ in outline(result.pdf.read_bytes())]
+        lines = reading_lines(result.reader_path)
+        bookmarks = [(level, text) for level, text, _ in outline(result.reader_path.read_bytes())]
     expected = [
         ("title", printed_form(title)),
         ("byline", f"{printed_form(role)} {printed_form(name)}"),

@@ -28,7 +28,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from booklet import proof, serve, watch
+from booklet.editor import proof, serve, watch
 from booklet.pipeline import PROJECT, Options
 from booklet.problems import Where, error, warning
 from tests.test_watch import Lines

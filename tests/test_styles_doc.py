@@ -37,7 +37,7 @@ def test_every_stylesheet_is_listed_in_the_readme():
 
 
 def test_book_readme_documents_every_content_field():
-    from booklet import schema
+    from booklet.content import schema
     from booklet.pipeline import PROJECT
 
     readme = (PROJECT / "book" / "README.md").read_text("utf-8")

@@ -61,7 +61,7 @@ def test_the_plain_engine_breaks_the_rules_the_typesetting_keeps(tmp_path):
     """The same booklet with --no-typeset: the report sees what WeasyPrint alone does."""
     result = pipeline.build(pipeline.Options(out=tmp_path, typeset=False))
     try:
-        report = typocheck.check_pdf(result.pdf, source_paragraphs=paragraphs_of(result))
+        report = typocheck.check_pdf(result.reader_path, source_paragraphs=paragraphs_of(result))
     finally:
         from booklet import justify
 
@@ -91,9 +91,9 @@ def test_adversarial_paragraphs_lay_out_without_violations_or_lost_text(make_boo
     result = pipeline.build(pipeline.Options(book=root, out=tmp_path))
     # The article's pages: in so short a book the front matter and covers hold one-line
     # headings with nothing under them, which the report rightly takes for R10 cases.
-    first = outline(result.pdf.read_bytes())[0][2]
+    first = outline(result.reader_path.read_bytes())[0][2]
     body_pages = range(first, result.pages)  # up to the page before the back cover
-    report = typocheck.check_pdf(result.pdf, source_paragraphs=ADVERSARIAL, pages=body_pages)
+    report = typocheck.check_pdf(result.reader_path, source_paragraphs=ADVERSARIAL, pages=body_pages)
     assert_clean(report)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from booklet.problems import BuildFailed, Where
-from booklet.validate import read_book
+from booklet.content.validate import read_book
 
 from .conftest import MINIMAL_ARTICLE, MINIMAL_BOOK
 
@@ -279,7 +279,7 @@ def test_the_real_book_has_no_content_problems():
 
 
 def test_a_character_outside_every_font_is_named_with_its_place(make_book):
-    from booklet.glyphs import coverage
+    from booklet.content.glyphs import Coverage
     from booklet.pipeline import FONTS
 
     article = "id: a\ntitle: 标题\nbody:\n  - 第一段。\n  - 表情😀和生僻字𠀀。\n"
@@ -298,7 +298,7 @@ def test_a_character_outside_every_font_is_named_with_its_place(make_book):
 
 
 def test_rare_characters_the_fonts_have_pass(make_book):
-    from booklet.glyphs import coverage
+    from booklet.content.glyphs import Coverage
     from booklet.pipeline import FONTS
 
     article = "id: a\ntitle: 嘉陵江碕石\nbody:\n  - 碕石、夏坝、AMOLED、12吋。\n"
@@ -311,7 +311,7 @@ def test_a_character_only_some_fonts_have_is_a_warning_naming_it_and_them(make_b
     """Ą is in LXGW WenKai only: a caption (set in that face) prints it, body text or a
     heading would fall back to a font outside fonts/ and fail the build's font check, with
     no word of which character. The warning names it, its place and the faces without it."""
-    from booklet.glyphs import coverage
+    from booklet.content.glyphs import Coverage
     from booklet.pipeline import FONTS
 
     article = "id: a\ntitle: 标题\nbody:\n  - 波兰文Ąą与Ą。\n"

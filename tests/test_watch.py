@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from booklet import pipeline, watch
+from booklet import pipeline
+from booklet.editor import watch
 from booklet.pipeline import PROJECT
-from booklet.serve import Preview
+from booklet.editor.serve import Preview
 
 
 def touch(path: Path, text: str) -> None:

@@ -127,13 +127,17 @@ class Page:
 # ---------------------------------------------------------------- reading the PDF
 
 
-def read_pdf(path: str, pages: Iterable[int] | None) -> tuple[list[Page], str, dict[str, str]]:
-    """The examined pages, the document's language, and each font's names (BaseFont → names).
+def read_pdf(
+    path: str | bytes, pages: Iterable[int] | None
+) -> tuple[list[Page], str, dict[str, str]]:
+    """The examined pages, the document's language, and each font's names (BaseFont → names);
+    ``path`` is a file name or the PDF's bytes.
 
     Raises ValueError for a file that is not a readable PDF or pages it does not have.
     """
+    source = io.BytesIO(path) if isinstance(path, bytes) else path
     try:
-        with pdfplumber.open(path) as pdf:
+        with pdfplumber.open(source) as pdf:
             return _read(pdf, pages)
     except PdfminerException as error:
         raise ValueError(f"not a PDF that can be read: {error}") from None

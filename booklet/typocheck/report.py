@@ -39,7 +39,7 @@ def check_pdf(
     OSError for a file that cannot be opened.
     """
     t = tolerances or Tolerances()
-    pdf_pages, lang, fonts = read_pdf(str(path), pages)
+    pdf_pages, lang, fonts = read_pdf(path if isinstance(path, bytes) else str(path), pages)
     layout = Layout(pdf_pages, t, measure)
     checker = Checker(layout, t)
     if layout.size:

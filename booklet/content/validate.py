@@ -11,7 +11,7 @@ from typing import Any
 from . import images, schema
 from .glyphs import Coverage
 from .load import YList, YMap, load_yaml
-from .model import (
+from booklet.model import (
     Article,
     Book,
     Byline,
@@ -24,13 +24,16 @@ from .model import (
     Run,
     Section,
 )
-from .problems import BuildFailed, Problem, Where, did_you_mean, error, relative, warning
+from booklet.problems import BuildFailed, Problem, Where, did_you_mean, error, relative, warning
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # C0/C1 controls, and invisible format characters an editor cannot see in a YAML file.
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 )
+
+
+_BLOCK_LIST = ", ".join(f"{kind}:" for kind in schema.BLOCK_KINDS)
 
 
 class Checker:
@@ -59,7 +62,7 @@ class Checker:
             return None
         for key, key_where in value.key_where.items():
             if key not in spec:
-                hint = did_you_mean(key, spec) or f"{what} fields are: {', '.join(spec)}"
+                hint = did_you_mean(key, spec) or f"the fields of {what} are: {', '.join(spec)}"
                 self.error(
                     key_where, "content.unknown-field", f"unknown field '{key}' in {what}", hint
                 )
@@ -187,11 +190,15 @@ def parse_runs(text: str, where: Where, check: Checker) -> tuple[Run, ...]:
 
 
 def read_book(
-    root: Path, cwd: Path | None = None, glyphs: Coverage | None = None
+    root: Path,
+    cwd: Path | None = None,
+    glyphs: Coverage | None = None,
+    styles: Path | None = None,
 ) -> tuple[Book, tuple[Problem, ...]]:
     """Read and check a book folder: the Book and its warnings, or BuildFailed with all problems.
 
-    With glyphs, every character of the text must be in one of the fonts.
+    With glyphs, every character of the text must be in one of the fonts; with styles (the
+    styles folder), the theme must be one of its themes/.
     """
     cwd = cwd or Path.cwd()
     root = root.resolve()
@@ -232,7 +239,7 @@ def read_book(
             if path in seen_files:
                 check.error(
                     where,
-                    "content.duplicate-id",
+                    "content.duplicate-file",
                     f"article file '{item}' is listed twice",
                     f"first at line {seen_files[path].line}",
                 )
@@ -266,7 +273,7 @@ def read_book(
         edition=check.get(book, "edition", ""),
         description=check.get(book, "description", ""),
         source_note=check.get(book, "source_note", ""),
-        theme=_theme(book, check),
+        theme=_theme(book, check, styles),
         page=_page(book, check),
         articles=tuple(articles),
         keywords=tuple(str(k) for k in check.get(book, "keywords", [])),
@@ -316,10 +323,11 @@ def _language(book: YMap, check: Checker) -> str:
     return language
 
 
-def _theme(book: YMap, check: Checker) -> str:
+def _theme(book: YMap, check: Checker, styles: Path | None) -> str:
     theme = check.get(book, "theme", "booklet")
-    styles = Path(__file__).resolve().parent.parent / "styles" / "themes"
-    available = sorted(p.stem for p in styles.glob("*.css"))
+    if styles is None:
+        return theme
+    available = sorted(p.stem for p in (styles / "themes").glob("*.css"))
     if theme not in available:
         hint = did_you_mean(theme, available) or f"themes: {', '.join(available)}"
         check.error(book.value_where["theme"], "content.unknown-theme", f"no theme '{theme}'", hint)
@@ -468,11 +476,11 @@ def _blocks(parent: YMap, key: str, check: Checker, all_text: list[str]) -> tupl
             unknown = [k for k in keys if k not in schema.BLOCK_KINDS]
             hint = (
                 did_you_mean(unknown[0], schema.BLOCK_KINDS) if unknown else ""
-            ) or "a block is a paragraph (text), quote: or figure:"
+            ) or f"a block is a paragraph (text) or one of {_BLOCK_LIST}"
             message = (
                 f"unknown block '{unknown[0]}'"
                 if unknown
-                else "a block holds one of quote: or figure:, not several"
+                else f"a block holds one of {_BLOCK_LIST}, not several"
             )
             check.error(
                 item.key_where[unknown[0]] if unknown else where,

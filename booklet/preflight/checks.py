@@ -1,186 +1,37 @@
-"""Checks on every build, before the file goes to the printer: pages, fonts, images, text, contents.
-
-``run`` reads the laid-out WeasyPrint document (text, images, overflow, links, anchors: see
-booklet/layoutfacts.py) and, with pypdf, the finished PDF of one profile (page boxes,
-fonts). No text extraction (pdfplumber/pdfminer) and no content-stream parsing: content
-streams are only decompressed and searched for the font operator, so a 28-page booklet
-is checked in about 10–15 ms. Every problem is in the editor's terms, at the YAML place
-of the content concerned where that is known, else at the output file, with a stable
-``preflight.*`` code.
-"""
+"""The preflight's checks, in the editor's terms: pages and boxes, fonts, images, placeholders,
+overflow, empty pages, text completeness and order, contents."""
 
 from __future__ import annotations
 
-import io
 import math
-import re
-import time
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
 from PIL import Image
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, IndirectObject
 
-from . import layoutfacts
-from .layoutfacts import PX_PER_MM, squeeze
-from .model import Book, Figure, Paragraph, PullQuote
-from .problems import Problem, Where, error, warning
+from booklet import engine
+from booklet.engine import PX_PER_MM, squeeze
+from booklet.model import Book, Figure
+from booklet.problems import Problem, Where, error, warning
+from booklet.profiles import Rules
+from booklet.typeset.render import Piece
+from booklet.typeset.styles import FontFace
 
-PT_PER_MM = 72 / 25.4
-BLEED_MM = 3.0  # bleed of the print profile (styles/profiles/print.css)
+from .pdf import FontFacts, _SUBSET_TAG, page_boxes  # noqa: F401
+
 BOX_TOLERANCE_MM = 0.1
-PRINT_MIN_PPI = 150  # below: error in the print profile
-PRINT_GOOD_PPI = 300  # below: warning in the print profile
-FULL_BLEED_PAGES = frozenset({"cover", "back", "filler"})  # margin 0: no type area to overflow
-PROFILES = ("screen", "print", "proof")
-
-_FACE = re.compile(r"@font-face\s*{[^}]*font-family:\s*[\"']([^\"']+)[\"']", re.S)
-_FACE_FAMILY = re.compile(r"font-family:\s*[\"']([^\"']+)[\"']")
-_FACE_URL = re.compile(r"url\(\s*[\"']?([^\"')]+)[\"']?\s*\)")
-_SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
-_CID_TO_ZERO = re.compile(rb"<([0-9a-fA-F]+)>\s+0\b")
-_TF = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+[-+\d.]+\s+Tf\b")
-_DO = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s+Do\b")
-_DESCRIPTOR = re.compile(rb"/FontDescriptor\s+(\d+)\s+(\d+)\s+R")
-_BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
-
-
-@dataclass(frozen=True)
-class Preflight:
-    problems: tuple[Problem, ...]  # errors and warnings, editor terms, codes "preflight.*"
-    facts: dict  # JSON-ready: what was measured
-
-    def summary(self) -> str:
-        """One or two short lines for the terminal."""
-        f = self.facts
-        pages = f["pages"]
-        fonts = f["fonts"]
-        good_fonts = sum(1 for x in fonts if x["embedded"] and x["subset"] and x["from_fonts"])
-        fonts_text = (
-            f"{len(fonts)} fonts embedded+subset"
-            if good_fonts == len(fonts)
-            else f"{good_fonts}/{len(fonts)} fonts embedded+subset from fonts/"
-        )
-        images = f["images"]
-        images_text = f"{len(images)} image{'' if len(images) == 1 else 's'}"
-        ppis = [i["ppi"] for i in images if i["ppi"] is not None]
-        if ppis:
-            images_text += f" (min {min(ppis):.0f} ppi)"
-        text = f["text"]
-        toc = f["toc"]
-        toc_ok = sum(1 for e in toc["entries"] if e["ok"])
-        mark = "✓" if pages["boxes_ok"] else "✗"
-        if f["profile"] == "print" and "trim_mm" in pages:
-            width, height = pages["trim_mm"]
-            boxes = f"{width:g}×{height:g} mm + {pages['bleed_mm']:g} mm bleed {mark}"
-        else:
-            boxes = f"boxes {mark}"
-        parts = [
-            f"{pages['count']} pages (×4 {'✓' if pages['multiple_of_4'] else '✗'}, {boxes})",
-            fonts_text,
-            images_text,
-            f"{len(f['placeholders'])} placeholder{'' if len(f['placeholders']) == 1 else 's'}",
-            f"{len(f['overflow'])} overflow",
-        ]
-        if f["empty_pages"]:
-            parts.append(f"{len(f['empty_pages'])} empty")
-        parts += [
-            f"text {text['paragraphs_found']}/{text['paragraphs']} paragraphs",
-            f"TOC {toc_ok}/{len(toc['entries'])} {'✓' if toc['ok'] else '✗'}",
-        ]
-        line = f"preflight ({f['profile']}): " + ", ".join(parts)
-        errors = sum(p.severity == "error" for p in self.problems)
-        warnings = len(self.problems) - errors
-        second = (
-            f"  {errors} error{'' if errors == 1 else 's'}, "
-            f"{warnings} warning{'' if warnings == 1 else 's'}; checked in {f['ms']:.0f} ms"
-        )
-        return f"{line}\n{second}"
-
-
-def run(
-    document,
-    pdf: bytes,
-    book: Book,
-    *,
-    profile: str,
-    fonts_css: Path,
-    allow_placeholders: bool = False,
-) -> Preflight:
-    """Check one profile's output: ``document`` is the padded WeasyPrint document,
-    ``pdf`` the finished bytes written for ``profile`` (screen, print or proof)."""
-    if profile not in PROFILES:
-        raise ValueError(f"preflight knows the profiles {', '.join(PROFILES)}, not {profile!r}")
-    start = time.perf_counter()
-    output = Where(output_name(book, profile))
-    reader = PdfReader(io.BytesIO(pdf))
-    pages = layoutfacts.page_facts(document, skip_overflow=FULL_BLEED_PAGES)
-    pieces = book_pieces(book)
-    problems: list[Problem] = []
-    facts: dict = {"profile": profile, "output": output.file}
-
-    found, facts["pages"] = check_pages(reader, book, profile, output)
-    problems += found
-    fonts = read_fonts(reader, pdf)
-    found, facts["fonts"] = check_font_facts(
-        fonts, font_families(fonts_css), output, font_sources(fonts_css)
-    )
-    problems += found
-    found, facts["images"] = check_images(pages, book, profile, output)
-    problems += found
-    found, facts["placeholders"] = check_placeholders(book, profile, allow_placeholders)
-    problems += found
-    found, facts["overflow"] = check_overflow(pages, pieces, book, output)
-    problems += found
-    found, facts["empty_pages"] = check_empty_pages(pages, output)
-    problems += found
-    found, facts["text"] = check_text(pages, book)
-    problems += found
-    found, facts["toc"] = check_toc(document, book, output)
-    problems += found
-    facts["ms"] = round((time.perf_counter() - start) * 1000, 1)
-    return Preflight(tuple(problems), facts)
-
-
-def combine(results: Iterable[Preflight]) -> tuple[Problem, ...]:
-    """The problems of several profiles' preflights, each once: a problem found at the same
-    place with the same code and message in several profiles (a placeholder, an overflowing
-    paragraph) is kept once, as an error if any profile made it one."""
-    kept: dict[tuple, Problem] = {}
-    for result in results:
-        for problem in result.problems:
-            key = (problem.where, problem.code, problem.message)
-            if key not in kept or (problem.severity == "error" and kept[key].severity != "error"):
-                kept[key] = problem
-    return tuple(kept.values())
-
-
-def output_name(book: Book, profile: str) -> str:
-    """The file the profile is written to (as booklet/pipeline.py names it)."""
-    return f"{book.slug}.pdf" if profile == "screen" else f"{book.slug}-{profile}.pdf"
+PRINT_MIN_PPI = 150  # below: error in the press files
+PRINT_GOOD_PPI = 300  # below: warning in the press files
 
 
 # --- 1. pages and page boxes --------------------------------------------------------------
 
 
-def _mm(box) -> list[float]:
-    return [round(float(v) / PT_PER_MM, 2) for v in box]
-
-
-def _box(page, name: str):
-    """A page box as pypdf gives it (TrimBox and BleedBox default to the CropBox/MediaBox)."""
-    return {"media": page.mediabox, "trim": page.trimbox, "bleed": page.bleedbox}[name]
-
-
-def check_pages(reader: PdfReader, book: Book, profile: str, output: Where):
+def check_pages(reader: PdfReader, book: Book, rules: Rules, output: Where):
     problems = []
     count = len(reader.pages)
-    boxes = []
-    for page in reader.pages:
-        boxes.append({name: _mm(_box(page, name)) for name in ("media", "trim", "bleed")})
+    boxes = page_boxes(reader)
     facts: dict = {"count": count, "multiple_of_4": count % 4 == 0, "boxes": boxes}
     if count % 4:
         problems.append(
@@ -200,11 +51,11 @@ def check_pages(reader: PdfReader, book: Book, profile: str, output: Where):
         if abs(tx1 - tx0 - want_w) > BOX_TOLERANCE_MM or abs(ty1 - ty0 - want_h) > BOX_TOLERANCE_MM:
             bad_trim.append((number, tx1 - tx0, ty1 - ty0))
         margins = (tx0 - bx0, ty0 - by0, bx1 - tx1, by1 - ty1)
-        bleed = BLEED_MM if profile == "print" else 0.0
+        bleed = rules.bleed_mm
         if any(abs(m - bleed) > BOX_TOLERANCE_MM for m in margins):
             bad_bleed.append((number, margins))
         inside = mx0 <= bx0 + 0.01 and my0 <= by0 + 0.01 and mx1 >= bx1 - 0.01 and my1 >= by1 - 0.01
-        if not inside or (profile == "screen" and [mx0, my0, mx1, my1] != [tx0, ty0, tx1, ty1]):
+        if not inside or (rules.sheet_is_trim and [mx0, my0, mx1, my1] != [tx0, ty0, tx1, ty1]):
             bad_media.append(number)
     if boxes:
         tx0, ty0, tx1, ty1 = boxes[0]["trim"]
@@ -226,12 +77,12 @@ def check_pages(reader: PdfReader, book: Book, profile: str, output: Where):
     if bad_bleed:
         number, margins = bad_bleed[0]
         shown = "/".join(f"{m:g}" for m in margins)
-        if profile == "print":
-            message = f"page {number}{_and_more(bad_bleed)} has a bleed of {shown} mm, not {BLEED_MM:g} mm on every side"
+        if rules.bleed_mm:
+            message = f"page {number}{_and_more(bad_bleed)} has a bleed of {shown} mm, not {rules.bleed_mm:g} mm on every side"
             hint = "the print profile sets @page { bleed: 3mm } (styles/profiles/print.css)"
         else:
             message = (
-                f"page {number}{_and_more(bad_bleed)} of the {profile} PDF has a bleed ({shown} mm)"
+                f"page {number}{_and_more(bad_bleed)} of the {rules.name} PDF has a bleed ({shown} mm)"
             )
             hint = "only the print profile has bleed; remove bleed from the other profiles' styles"
         problems.append(error(output, "preflight.bleed", message, hint))
@@ -241,7 +92,7 @@ def check_pages(reader: PdfReader, book: Book, profile: str, output: Where):
                 output,
                 "preflight.media-box",
                 f"page {bad_media[0]}{_and_more(bad_media)}: the sheet (MediaBox) does not "
-                + ("equal the trim size" if profile == "screen" else "hold the bleed"),
+                + ("equal the trim size" if rules.sheet_is_trim else "hold the bleed"),
                 "the screen PDF has no marks or bleed; the print PDF's sheet holds bleed and marks",
             )
         )
@@ -251,170 +102,7 @@ def check_pages(reader: PdfReader, book: Book, profile: str, output: Where):
 def _and_more(items: list) -> str:
     return f" (and {len(items) - 1} more)" if len(items) > 1 else ""
 
-
 # --- 2. fonts -------------------------------------------------------------------------------
-
-
-def font_families(fonts_css: Path) -> frozenset[str]:
-    """The family names declared in styles/fonts.css, as WeasyPrint writes them in a PDF."""
-    return frozenset(m.replace(" ", "-") for m in _FACE.findall(fonts_css.read_text("utf-8")))
-
-
-def font_sources(fonts_css: Path) -> dict[str, int]:
-    """Family name as in a PDF → size in bytes of its smallest font file (fonts.css src)."""
-    sizes: dict[str, int] = {}
-    for block in re.findall(r"@font-face\s*{([^}]*)}", fonts_css.read_text("utf-8")):
-        family = _FACE_FAMILY.search(block)
-        for url in _FACE_URL.findall(block):
-            path = (fonts_css.parent / unquote(url)).resolve()
-            if family and path.is_file():
-                name = family[1].replace(" ", "-")
-                sizes[name] = min(sizes.get(name, path.stat().st_size), path.stat().st_size)
-    return sizes
-
-
-@dataclass
-class FontFacts:
-    name: str  # BaseFont as written, subset tag included
-    kind: str  # Type0, TrueType, Type1, Type3
-    embedded: bool
-    tagged: bool  # the name has a subset tag (WeasyPrint tags every font, subset or not)
-    program: int  # bytes of the embedded font program (/Length1, else as stored, compressed)
-    pages: list[int]
-    missing: list[str]  # characters drawn as .notdef
-
-    @property
-    def base(self) -> str:
-        return self.name.split("+", 1)[1] if _SUBSET_TAG.match(self.name) else self.name
-
-
-def _stream_data(obj) -> bytes:
-    """Decompressed bytes of a content stream, or of a page's /Contents (one or an array)."""
-    obj = obj.get_object()
-    if isinstance(obj, ArrayObject):
-        return b"\n".join(part.get_object().get_data() for part in obj)
-    return obj.get_data()
-
-
-def _key(ref) -> object:
-    return ref.idnum if isinstance(ref, IndirectObject) else id(ref)
-
-
-class _FontReader:
-    """Which fonts each page's content selects (Tf), through the form XObjects it draws (Do).
-
-    WeasyPrint shares one resource dictionary between all pages, so the resources say
-    nothing about where a font is used; the content streams do. They are decompressed and
-    searched for the two operators only (text is in hex strings, which hold no '/')."""
-
-    def __init__(self, reader: PdfReader, pdf: bytes | None = None) -> None:
-        self.reader = reader
-        self.pdf = pdf
-        self.fonts: dict[object, FontFacts] = {}
-        self.forms: dict[object, set] = {}
-
-    def font_keys(self, data: bytes, resources, depth: int = 0) -> set:
-        resources = resources.get_object() if resources is not None else {}
-        fonts = resources.get("/Font")
-        fonts = fonts.get_object() if fonts is not None else {}
-        keys = set()
-        for ref in fonts.values():  # every font listed is checked, used or not
-            key = _key(ref)
-            if key not in self.fonts:
-                self.fonts[key] = _font_facts(ref.get_object(), self.descriptor)
-        for name in set(_TF.findall(data)):
-            ref = fonts.get("/" + name.decode("latin-1"))
-            if ref is not None:
-                keys.add(_key(ref))
-        xobjects = resources.get("/XObject")
-        xobjects = xobjects.get_object() if xobjects is not None else {}
-        for name in set(_DO.findall(data)) if depth < 8 else ():
-            ref = xobjects.get("/" + name.decode("latin-1"))
-            if ref is None:
-                continue
-            key = _key(ref)
-            if key not in self.forms:
-                self.forms[key] = set()
-                form = ref.get_object()
-                if form.get("/Subtype") == "/Form":
-                    self.forms[key] = self.font_keys(
-                        form.get_data(), form.get("/Resources", resources), depth + 1
-                    )
-            keys |= self.forms[key]
-        return keys
-
-    def descriptor(self, ref):
-        """The /FontDescriptor of a CIDFont. pypdf would parse the whole dictionary with
-        its /W array (thousands of numbers for a CJK font, ~10 ms): read the reference from
-        the object's bytes instead when it is a plain object, else let pypdf parse it."""
-        if self.pdf is not None and isinstance(ref, IndirectObject):
-            offset = self.reader.xref.get(ref.generation, {}).get(ref.idnum)
-            if isinstance(offset, int) and offset > 0:
-                end = self.pdf.find(b"endobj", offset)
-                head = self.pdf[offset:end] if end > 0 else b""
-                if re.match(rb"\s*%d\s+%d\s+obj" % (ref.idnum, ref.generation), head):
-                    match = _DESCRIPTOR.search(head)
-                    if match and head.count(b"/FontDescriptor") == 1:
-                        return IndirectObject(int(match[1]), int(match[2]), self.reader)
-        return ref.get_object().get("/FontDescriptor")
-
-
-def read_fonts(reader: PdfReader, pdf: bytes | None = None) -> list[FontFacts]:
-    """Every font of the PDF once, with the pages whose content uses it."""
-    fonts = _FontReader(reader, pdf)
-    for number, page in enumerate(reader.pages, start=1):
-        contents = page.get("/Contents")
-        data = _stream_data(contents) if contents is not None else b""
-        for key in fonts.font_keys(data, page.get("/Resources")):
-            fonts.fonts[key].pages.append(number)
-    return list(fonts.fonts.values())
-
-
-def _font_facts(font, descriptor_of) -> FontFacts:
-    name = str(font.get("/BaseFont", "")).lstrip("/")
-    kind = str(font.get("/Subtype", "")).lstrip("/")
-    descriptor = font.get("/FontDescriptor")
-    if kind == "Type0":
-        descendants = font.get("/DescendantFonts")
-        descendants = descendants.get_object() if descendants is not None else []
-        descriptor = descriptor_of(descendants[0]) if len(descendants) else None
-    descriptor = descriptor.get_object() if descriptor is not None else {}
-    program = 0
-    files = [descriptor[k] for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor]
-    if files:
-        stream = files[0].get_object()
-        # pypdf drops /Length once read; its raw (still compressed) data is _data.
-        stored = getattr(stream, "_data", None)
-        program = int(stream.get("/Length1", 0)) or (
-            len(stored) if isinstance(stored, bytes) else len(stream.get_data())
-        )
-    embedded = kind == "Type3" or bool(files)
-    tagged = kind == "Type3" or bool(_SUBSET_TAG.match(name))
-    return FontFacts(name, kind, embedded, tagged, program, [], _notdef_characters(font))
-
-
-def _notdef_characters(font) -> list[str]:
-    """Characters drawn as .notdef. WeasyPrint 70 gives each character no font has a glyph
-    id past the font's last glyph and, for such a font only, writes an Encoding CMap that
-    sends those ids to CID 0 (.notdef) instead of /Identity-H; the ToUnicode map still
-    names the character. So: read the Encoding only when it is not a name."""
-    encoding = font.get("/Encoding")
-    if encoding is None or not hasattr(encoding.get_object(), "get_data"):
-        return []
-    gids = {
-        int(m[1], 16)
-        for m in _CID_TO_ZERO.finditer(encoding.get_object().get_data())
-        if int(m[1], 16)
-    }
-    if not gids:
-        return []
-    names = {}
-    to_unicode = font.get("/ToUnicode")
-    if to_unicode is not None:
-        for m in _BFCHAR.finditer(to_unicode.get_object().get_data()):
-            if int(m[1], 16) in gids:
-                names[int(m[1], 16)] = bytes.fromhex(m[2].decode()).decode("utf-16-be", "replace")
-    return sorted(names.get(g, "?") for g in gids)
 
 
 def _from_fonts(base: str, families: frozenset[str]) -> bool:
@@ -426,12 +114,23 @@ def _source_size(base: str, sources: dict[str, int]) -> int | None:
     return min(sizes) if sizes else None
 
 
-def check_font_facts(
-    fonts: list[FontFacts], families: frozenset[str], output: Where, sources: dict[str, int]
-):
+def font_sources(faces: list[FontFace]) -> dict[str, int]:
+    """Family name as in a PDF → size in bytes of its smallest font file."""
+    sizes: dict[str, int] = {}
+    for face in faces:
+        for _url, path, _where in face.sources:
+            if path is not None and path.is_file():
+                size = path.stat().st_size
+                sizes[face.pdf_name] = min(sizes.get(face.pdf_name, size), size)
+    return sizes
+
+
+def check_font_facts(fonts: list[FontFacts], faces: list[FontFace], output: Where):
     """A font is subset when its name carries the tag (PDF 9.6.4) and its program is under
     half the smallest file of its family: WeasyPrint tags every font it embeds, so the tag
     alone proves nothing; a CJK subset is a few per cent of the file."""
+    families = frozenset(face.pdf_name for face in faces)
+    sources = font_sources(faces)
     problems = []
     facts = []
     for font in sorted(fonts, key=lambda f: f.base):
@@ -502,32 +201,6 @@ def check_font_facts(
     return problems, facts
 
 
-def check_fonts(pdf: bytes, fonts_css: Path) -> list[Problem]:
-    """Every font in the PDF must be one of styles/fonts.css (which load only fonts/).
-
-    Kept for booklet/pipeline.py; run() reports the same as preflight.font-foreign."""
-    families = font_families(fonts_css)
-    problems = []
-    for name, pages in sorted(embedded_fonts(pdf).items()):
-        if not _from_fonts(name, families):
-            problems.append(
-                error(
-                    Where("dist"),
-                    "fonts.fallback",
-                    f"text on page {pages[0]} fell back to the system font {name}",
-                    "some character is missing from the fonts in fonts/; see the typography report",
-                )
-            )
-    return problems
-
-
-def embedded_fonts(pdf: bytes) -> dict[str, list[int]]:
-    """Base font name (subset tag removed) → pages it is used on (1-based)."""
-    found: dict[str, list[int]] = {}
-    for font in read_fonts(PdfReader(io.BytesIO(pdf)), pdf):
-        found.setdefault(font.base, []).extend(font.pages)
-    return {name: sorted(set(pages)) for name, pages in found.items()}
-
 
 # --- 3. images and 4. placeholders ------------------------------------------------------
 
@@ -575,7 +248,7 @@ def _source_mode(path: Path | None) -> tuple[str | None, bool]:
         return None, False
 
 
-def check_images(pages, book: Book, profile: str, output: Where):
+def check_images(pages, book: Book, rules: Rules, output: Where):
     problems = []
     facts = []
     figures = _figures(book)
@@ -608,7 +281,7 @@ def check_images(pages, book: Book, profile: str, output: Where):
                     "alpha": alpha,
                 }
             )
-            if profile != "print":
+            if not rules.for_press:
                 continue
             if ppi is not None and ppi < PRINT_GOOD_PPI:
                 severity = error if ppi < PRINT_MIN_PPI else warning
@@ -656,7 +329,7 @@ def _pixels_for(css_px: float) -> int:
     return math.ceil(css_px / 96 * PRINT_GOOD_PPI)
 
 
-def check_placeholders(book: Book, profile: str, allowed: bool):
+def check_placeholders(book: Book, rules: Rules, allowed: bool):
     problems = []
     facts = []
     for figure in _figures(book):
@@ -664,7 +337,7 @@ def check_placeholders(book: Book, profile: str, allowed: bool):
             continue
         facts.append({"caption": figure.caption, "where": str(figure.where)})
         message = f"photo missing: the page shows a 仅示位置 box for '{figure.caption[:20]}'"
-        if profile == "print" and not allowed:
+        if rules.for_press and not allowed:
             problems.append(
                 error(
                     figure.where,
@@ -687,48 +360,6 @@ def check_placeholders(book: Book, profile: str, allowed: bool):
 
 
 # --- 5. overflow and empty pages -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Piece:
-    """A piece of the book's text as the template sets it, with its YAML place."""
-
-    kind: str  # paragraph, title, column, series, byline, heading, caption, quote
-    text: str  # squeezed
-    where: Where
-
-
-def article_pieces(article) -> list[Piece]:
-    """An article's text in the order booklet/templates/booklet.html sets it."""
-    at = article.where
-    pieces = [Piece("column", squeeze(article.column), at)] if article.column else []
-    pieces.append(Piece("title", squeeze(article.title), at))
-    if article.series:
-        pieces.append(Piece("series", squeeze(article.series), at))
-    pieces += [Piece("byline", squeeze(b.role + b.name), at) for b in article.bylines]
-    if article.lede:
-        pieces.append(Piece("paragraph", squeeze(article.lede.text), article.lede.where))
-
-    def blocks(items) -> list[Piece]:
-        found = []
-        for block in items:
-            if isinstance(block, Paragraph):
-                found.append(Piece("paragraph", squeeze(block.text), block.where))
-            elif isinstance(block, PullQuote):
-                found.append(Piece("quote", squeeze(block.text), block.where))
-            elif isinstance(block, Figure):
-                found.append(Piece("caption", squeeze(block.caption + block.credit), block.where))
-        return found
-
-    pieces += blocks(article.blocks)
-    for section in article.sections:
-        pieces.append(Piece("heading", squeeze(section.kicker + section.heading), section.where))
-        pieces += blocks(section.blocks)
-    return [p for p in pieces if p.text]
-
-
-def book_pieces(book: Book) -> list[Piece]:
-    return [piece for article in book.articles for piece in article_pieces(article)]
 
 
 def _locate(block_text: str, pieces: list[Piece]) -> Piece | None:
@@ -812,7 +443,7 @@ def check_empty_pages(pages, output: Where):
 # --- 6. text completeness -------------------------------------------------------------------
 
 
-def check_text(pages, book: Book):
+def check_text(pages, book: Book, pieces: dict[str, list[Piece]]):
     """Every piece of each article is laid out, in reading order, inside its <article>."""
     streams: dict[str, list[str]] = {}
     for page in pages:
@@ -821,10 +452,10 @@ def check_text(pages, book: Book):
     problems = []
     paragraphs = found_paragraphs = pieces_total = pieces_found = 0
     for article in book.articles:
-        pieces = article_pieces(article)
-        count = sum(p.kind == "paragraph" for p in pieces)
+        listed = pieces.get(article.id, [])
+        count = sum(p.kind == "paragraph" for p in listed)
         paragraphs += count
-        pieces_total += len(pieces)
+        pieces_total += len(listed)
         text = squeeze("".join(streams.get(article.id, ())))
         if not text:
             problems.append(
@@ -837,7 +468,7 @@ def check_text(pages, book: Book):
             )
             continue
         position = 0
-        for piece in pieces:
+        for piece in listed:
             at = text.find(piece.text, position)
             if at >= 0:
                 position = at + len(piece.text)
@@ -878,10 +509,9 @@ def check_text(pages, book: Book):
 # --- 7. table of contents -------------------------------------------------------------------
 
 
-def check_toc(document, book: Book, output: Where):
+def check_toc(document, anchors: dict[str, int], book: Book, output: Where):
     problems = []
-    anchors = layoutfacts.anchor_pages(document)
-    entries = layoutfacts.toc_entries(document)
+    entries = engine.toc_entries(document)
     places: dict[str, Where] = {}
     labels: dict[str, str] = {}
     for article in book.articles:
@@ -920,7 +550,7 @@ def check_toc(document, book: Book, output: Where):
                     where,
                     "preflight.toc-number",
                     f"the contents entry '{label}' prints no page number (it is on page {target})",
-                    "check target-counter() in styles/components/toc.css",
+                    "check content: leader(dotted) attr(data-page) in styles/components/toc.css",
                 )
             )
         elif entry.printed != target:
@@ -930,18 +560,18 @@ def check_toc(document, book: Book, output: Where):
                     "preflight.toc-page",
                     f"the contents say '{label}' is on page {entry.printed}; it is on page {target}",
                     "the layout changed after the contents were numbered: rebuild, and check "
-                    "target-counter() in styles/components/toc.css",
+                    "attr(data-page) in styles/components/toc.css",
                 )
             )
     listed = {e.target for e in entries}
-    toc_found = any(layoutfacts.TOC_ANCHOR in page.anchors for page in document.pages)
+    toc_found = any(engine.TOC_ANCHOR in page.anchors for page in document.pages)
     if book.articles and not toc_found:
         problems.append(
             error(
                 output,
                 "preflight.toc-missing",
                 "the booklet has no table of contents",
-                f'the template\'s <nav id="{layoutfacts.TOC_ANCHOR}"> is missing or hidden',
+                f'the template\'s <nav id="{engine.TOC_ANCHOR}"> is missing or hidden',
             )
         )
     elif toc_found:
@@ -952,7 +582,7 @@ def check_toc(document, book: Book, output: Where):
                         where,
                         "preflight.toc-entry-missing",
                         f"'{labels[target][:20]}' has no entry in the table of contents",
-                        "check the contents in booklet/templates/booklet.html",
+                        "check the contents in booklet/typeset/templates/parts.html",
                     )
                 )
     openings = []

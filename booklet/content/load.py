@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from .problems import BuildFailed, Where, error
+from booklet.problems import BuildFailed, Where, error
 
 # A line break (or the space YAML folds it into) between two Chinese characters is not
 # a space the editor meant: it would print as a gap and break search in the PDF.

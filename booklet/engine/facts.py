@@ -15,19 +15,14 @@ from dataclasses import dataclass, field, replace
 
 from weasyprint.formatting_structure import boxes
 
+from booklet.model import squeeze
+
 PX_PER_MM = 96 / 25.4
 PX_PER_PT = 96 / 72
 TOLERANCE_PX = 0.5 * PX_PER_PT  # overflow below half a point is rounding, not a problem
-TOC_ANCHOR = "toc"  # id of the table of contents in booklet/templates/booklet.html
+TOC_ANCHOR = "toc"  # id of the table of contents in booklet/typeset/templates/parts.html
 
-# Whitespace and invisible format characters the typesetting pass may add (word joiner …).
-_INVISIBLE = re.compile(r"[\s\u00ad\u200b-\u200d\u2060\ufeff]+")
 _TOC_TEXT = re.compile(r"^(.*?)[\s.·…‧⋯_-]*?(\d+)$", re.S)
-
-
-def squeeze(text: str) -> str:
-    """Text for comparison: whitespace and invisible characters removed."""
-    return _INVISIBLE.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -60,6 +55,7 @@ class PageFacts:
     name: str  # page type name (cover, back, filler, front, '' …)
     blank: bool  # a page WeasyPrint inserted to honour a left/right break
     content: tuple[float, float, float, float]  # content area x0, y0, x1, y1 in CSS px
+    margins: bool  # the page has margins (covers and fillers have none: no type area)
     chunks: list[tuple[str, str]] = field(default_factory=list)  # (article id or '', text)
     has_content: bool = False  # any non-space text or image outside the margin boxes
     images: list[ImageBox] = field(default_factory=list)
@@ -166,6 +162,7 @@ def page_facts(document, skip_overflow: frozenset[str] = frozenset()) -> list[Pa
             name=page_type.name or "",
             blank=bool(page_type.blank),
             content=(x0, y0, x0 + page_box.width, y0 + page_box.height),
+            margins=bool(page_box.margin_left or page_box.margin_top),
         )
         walker = _Walker(facts, facts.name not in skip_overflow)
         for child in page_box.children:
@@ -175,13 +172,14 @@ def page_facts(document, skip_overflow: frozenset[str] = frozenset()) -> list[Pa
     return found
 
 
-def anchor_pages(document) -> dict[str, int]:
-    """Anchor name → the first page (1-based) it is on, as the PDF's named destinations."""
-    pages: dict[str, int] = {}
-    for number, page in enumerate(document.pages, start=1):
+def anchor_pages(pages, first: int = 1) -> dict[str, int]:
+    """Anchor name → the first page it is on (``pages`` numbered from ``first``), as the
+    PDF's named destinations."""
+    found: dict[str, int] = {}
+    for number, page in enumerate(pages, start=first):
         for name in page.anchors:
-            pages.setdefault(name, number)
-    return pages
+            found.setdefault(name, number)
+    return found
 
 
 @dataclass(frozen=True)

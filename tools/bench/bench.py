@@ -22,7 +22,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
+SCRIPT = Path(__file__).resolve()
 BOOK = PROJECT / "book"
 RESULTS = PROJECT / "bench" / "results" / "latest.json"
 PYTHON = sys.executable
@@ -176,7 +177,7 @@ def cli_flags(options: dict) -> list[str]:
 
 
 def child_command(book: Path, out: Path, report: Path, *, typeset=True, html=False) -> list[str]:
-    command = [PYTHON, "-m", "booklet.bench", "--child", str(report), "--book", str(book)]
+    command = [PYTHON, str(SCRIPT), "--child", str(report), "--book", str(book)]
     command += ["--out", str(out)]
     return command + (["--no-typeset"] if not typeset else []) + (["--html"] if html else [])
 
@@ -201,7 +202,7 @@ def run_child(book: Path, out: Path, *, typeset=True, html=False) -> dict:
 def child(report: Path, book: Path, out: Path, typeset: bool, html: bool) -> int:
     """The in-process side: import the pipeline, build once, write the timings as JSON."""
     start = time.perf_counter()
-    from booklet import pipeline
+    from booklet import pipeline, profiles
     from booklet.problems import BuildFailed
 
     imported = time.perf_counter()
@@ -220,8 +221,8 @@ def child(report: Path, book: Path, out: Path, typeset: bool, html: bool) -> int
         "timings": result.timings,
         "pages": result.pages,
         "blank_pages_added": result.blank_pages_added,
-        "pdf": str(result.pdf),
-        "render_options": getattr(pipeline, "RENDER_OPTIONS", {}).get(profile, {}),
+        "pdf": str(result.reader_path),
+        "render_options": profiles.LAYOUTS.get(profile, {}),
         "problems": [str(p) for p in result.problems],
     }
     report.parent.mkdir(parents=True, exist_ok=True)
@@ -236,8 +237,8 @@ def warm_child(report: Path, book: Path, out: Path, runs: int) -> int:
     from booklet import pipeline
 
     options = pipeline.Options(book=book, out=out)
-    warm = pipeline.Warm()
-    pipeline.build(options, book, warm)  # the first build loads fonts and templates
+    warm = pipeline.Warm(options)
+    pipeline.build(options, warm=warm)  # the first build loads fonts and templates
     gc.freeze()
     article = book / "articles" / sorted(p.name for p in (book / "articles").glob("*.yaml"))[0]
     text = article.read_text("utf-8")
@@ -249,7 +250,8 @@ def warm_child(report: Path, book: Path, out: Path, runs: int) -> int:
         article.write_text(text[: mark - 1] + changed + text[mark:], "utf-8")
         start = time.perf_counter()
         gc.disable()
-        pipeline.build(options, book, warm)
+        warm.changed([article])  # as the watch loop tells it
+        pipeline.build(options, warm=warm)
         seconds.append(time.perf_counter() - start)
         gc.enable()
         gc.collect()
@@ -266,8 +268,7 @@ def measure_warm(book: Path, work: Path, runs: int, cold: Sequence[float], say: 
     done = run_process(
         [
             sys.executable,
-            "-m",
-            "booklet.bench",
+            str(SCRIPT),
             "--warm-child",
             str(report),
             "--runs",

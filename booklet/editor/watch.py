@@ -1,10 +1,10 @@
 """The editor's loop: one warm process that rebuilds on every save and keeps the last good PDF.
 
-It polls the book folder, ``styles/``, ``booklet/templates/`` and ``fonts/`` (size, mtime and
+It polls the book folder, ``styles/``, ``booklet/typeset/templates/`` and ``fonts/`` (size, mtime and
 inode of every file, every 0.1 s: no extra dependency), waits until a burst of saves has
 settled (0.15 s without a change), and rebuilds with ``pipeline.build``. A save with errors
 prints the problems and leaves the last good PDF in place (the pipeline writes nothing).
-With ``serve`` the preview page (booklet/serve.py) follows every rebuild.
+With ``serve`` the preview page (booklet/editor/serve.py) follows every rebuild.
 
 Python's cycle collector is held off during a build and run after it (and what survives
 the first build is frozen): that takes ~15–20 % off a warm rebuild.
@@ -20,16 +20,14 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from pathlib import Path
 
-from . import pipeline
-from .problems import BuildFailed, Problem, Where, error, relative, summary
+from booklet import pipeline
+from booklet.problems import BuildFailed, Problem, Where, error, relative, summary
 
 POLL_SECONDS = 0.1
 SETTLE_SECONDS = 0.15  # a burst of saves ends after this long without a change
 MAX_WAIT_SECONDS = 2.0  # rebuild anyway if files keep changing for this long
-TEMPLATES = pipeline.PROJECT / "booklet" / "templates"
 
 # Editors' swap, backup and temporary files: never a reason to rebuild.
 _IGNORED_SUFFIXES = (".swp", ".swx", ".swo", ".tmp", ".bak", ".part", "~")
@@ -117,7 +115,7 @@ def loop(
 
 
 def watched_folders(options: pipeline.Options) -> list[Path]:
-    return [options.book, pipeline.STYLES, TEMPLATES, pipeline.FONTS]
+    return [options.book, options.styles, pipeline.TEMPLATES, options.fonts]
 
 
 class Rebuilder:
@@ -137,7 +135,7 @@ class Rebuilder:
         self.quiet = quiet
         self.err = err or sys.stderr
         self.cwd = Path.cwd()
-        self.warm = pipeline.Warm()  # the fonts are loaded once for all rebuilds
+        self.warm = pipeline.Warm(options)  # the fonts are loaded once for all rebuilds
         self.last_good: Path | None = None
         self.builds = 0
         self.in_build = False  # a stop signal interrupts a build, and waits out anything else
@@ -161,6 +159,8 @@ class Rebuilder:
             self.tidy()
 
     def _build(self, changed: Iterable[Path]) -> bool:
+        changed = list(changed)
+        self.warm.changed(changed)
         start = time.perf_counter()
         stamp = time.strftime("%H:%M:%S")
         try:
@@ -185,18 +185,16 @@ class Rebuilder:
             self.failed([crash], seconds, stamp, crashed=True)
             return False
         seconds = time.perf_counter() - start
-        self.last_good = result.pdf
+        self.last_good = result.reader_path or (result.written or [None])[0]
         for problem in result.problems:
             self.say(str(problem))
         if self.preview is not None:
-            self.preview.succeeded(
-                result.pdf.read_bytes(), result.problems, seconds, result.book.title
-            )
+            self.preview.succeeded(result.reader, result.problems, seconds, result.book.title)
         if not self.quiet:
             what = self.describe(changed)
             blanks = f", {result.blank_pages_added} blank added" if result.blank_pages_added else ""
             self.say(
-                f"{stamp} built {relative(result.pdf, self.cwd)} in {seconds:.2f} s: "
+                f"{stamp} built {relative(self.last_good, self.cwd)} in {seconds:.2f} s: "
                 f"{result.pages} pages{blanks}; {summary(result.problems)}{what}"
             )
         return True
@@ -236,9 +234,8 @@ class Rebuilder:
         return f" (changed: {', '.join(names[:2])}{more})"
 
 
-def main(options: pipeline.Options, *, serve: bool, port: int, quiet: bool, proof: bool) -> int:
+def main(options: pipeline.Options, *, serve: bool, port: int, quiet: bool) -> int:
     """Build, then rebuild on every change until Ctrl-C or SIGTERM; exit status 0."""
-    options = replace(options, proof=options.proof or proof)
     stop = threading.Event()
     rebuild: Rebuilder | None = None
     previous = {}
@@ -258,7 +255,7 @@ def main(options: pipeline.Options, *, serve: bool, port: int, quiet: bool, proo
     preview = running = None
     try:
         if serve:
-            from . import serve as serving
+            from booklet.editor import serve as serving
 
             preview = serving.Preview()
             try:

@@ -25,7 +25,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .problems import Problem, summary
+from booklet.problems import Problem, summary
 from .proof import PdfPages, encode_png, spread_label, spreads
 
 HOST = "127.0.0.1"

@@ -163,8 +163,3 @@ class Coverage:
             infos = hb.hb_buffer_get_glyph_infos(buffer, count)
             self._glyphs[key] = infos[0].codepoint if count[0] == 1 else 0
         return self._glyphs[key]
-
-
-@cache
-def coverage(folder: Path) -> Coverage:
-    return Coverage(folder)

@@ -1,8 +1,10 @@
-"""Hook into WeasyPrint 70.0's text layout, line layout and drawing for Chinese (lang zh*) text.
+"""The Chinese typesetting hook: replacements for six WeasyPrint 70.0 functions (text layout,
+line layout, drawing) that apply booklet/typeset/cjk.py's rules to Chinese (lang zh*) text.
 
 The rules come from booklet/cjk.py; this module applies them where the engine can see the
 text, without adding boxes (each extra inline box costs WeasyPrint about as much as a short
-line). ``install()`` replaces six engine functions, each with a thin wrapper:
+line). ``booklet.engine.hooked(typeset=True)`` puts these in place of six engine functions
+for the length of a build, and always gives the engine its own back:
 
 ``text.line_break.Layout.set_text``
     R5: asks HarfBuzz for the "halt" feature on one mark of each pair of adjacent full-width
@@ -40,21 +42,15 @@ line). ``install()`` replaces six engine functions, each with a thin wrapper:
     layer is exactly the source text. The engine makes a new Pango layout for every drawing,
     so a page drawn again (kept from an earlier build) is adjusted afresh.
 
-``check_engine()`` refuses any WeasyPrint but 70.0 and checks that each internal the hook
-relies on exists with the expected signature.
+``booklet/engine/gate.py`` refuses any WeasyPrint but the pinned one and checks that each
+internal the hook relies on exists with the expected signature (``PATCHED`` and ``USED``).
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from bisect import bisect_left, bisect_right
 
-from booklet import cjk
-
-__all__ = ["check_engine", "install", "uninstall"]
-
-ENGINE_VERSION = "70.0"
+from booklet.typeset import cjk
 
 # Functions replaced: (module, attribute path) -> parameter names of the original.
 PATCHED = {
@@ -132,119 +128,23 @@ PANGO = (
     "pango_font_get_glyph_extents",
 )
 
+# The engine's own functions, by attribute path, bound by bind() once the gate has passed.
 _ORIGINALS: dict[str, object] = {}
-# Engine modules, bound by install() once check_engine() has passed.
+# Engine modules, bound by bind().
 boxes = ffi = pango = None
 TO_UNITS = 1024
-_MARK = "_bk_cjk_hook"  # set on the replacement functions
 
 
-def _resolve(module_name: str, path: str):
-    obj = importlib.import_module(module_name)
-    for part in path.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-def check_engine() -> None:
-    """Raise RuntimeError if WeasyPrint is not the version whose internals the hook knows."""
-    import weasyprint
-
-    problems = []
-    if weasyprint.__version__ != ENGINE_VERSION:
-        problems.append(
-            f"WeasyPrint {weasyprint.__version__} is installed, the hook needs {ENGINE_VERSION}"
-        )
-    for (module_name, path), parameters in PATCHED.items():
-        try:
-            function = _resolve(module_name, path)
-        except (ImportError, AttributeError):
-            problems.append(f"{module_name}.{path} is missing")
-            continue
-        if getattr(function, _MARK, False):
-            function = function.__wrapped__
-        try:
-            found = tuple(inspect.signature(function).parameters)
-        except (TypeError, ValueError):
-            found = ("?",)
-        if found != parameters:
-            problems.append(
-                f"{module_name}.{path} takes ({', '.join(found)}), expected ({', '.join(parameters)})"
-            )
-    for module_name, path in USED:
-        try:
-            _resolve(module_name, path)
-        except (ImportError, AttributeError):
-            problems.append(f"{module_name}.{path} is missing")
-    try:
-        from weasyprint.text.ffi import pango
-
-        _declare()
-        for name in PANGO:
-            getattr(pango, name)
-    except (ImportError, AttributeError) as error:
-        problems.append(f"weasyprint.text.ffi.pango lacks a function the hook calls ({error})")
-    if problems:
-        raise RuntimeError(
-            "booklet.justify cannot hook into this WeasyPrint: "
-            + "; ".join(problems)
-            + f". The Chinese typesetting patches internals of WeasyPrint {ENGINE_VERSION}: "
-            f"install weasyprint=={ENGINE_VERSION} (pyproject.toml pins it) or port "
-            "booklet/justify.py to the new engine."
-        )
-
-
-def _declare() -> None:
-    """Declare the Pango functions of PANGO_DECLARATIONS on WeasyPrint's FFI, once."""
-    from weasyprint.text.ffi import ffi
-
-    if not getattr(ffi, "_bk_declared", False):
-        ffi.cdef(PANGO_DECLARATIONS)
-        ffi._bk_declared = True
-
-
-def install() -> None:
-    """Patch WeasyPrint for Chinese typesetting; calling it again does nothing."""
-    check_engine()
+def bind(originals: dict[str, object]) -> None:
+    """Take the engine's modules and its own functions (the gate has checked them)."""
     global boxes, ffi, pango, TO_UNITS
     from weasyprint.formatting_structure import boxes
     from weasyprint.text.ffi import TO_UNITS, ffi, pango
 
-    replacements = {
-        "Layout.set_text": _set_text,
-        "text_align": _text_align,
-        "justify_line": _justify_line,
-        "get_next_linebox": _get_next_linebox,
-        "split_inline_box": _split_inline_box,
-        "draw_first_line": _draw_first_line,
-    }
-    for module_name, path in PATCHED:
-        *owner_path, name = path.split(".")
-        owner = (
-            _resolve(module_name, ".".join(owner_path))
-            if owner_path
-            else importlib.import_module(module_name)
-        )
-        current = getattr(owner, name)
-        if getattr(current, _MARK, False):
-            continue
-        replacement = replacements[path]
-        _ORIGINALS[path] = current
-        replacement.__wrapped__ = current
-        setattr(owner, name, replacement)
-
-
-def uninstall() -> None:
-    """Give WeasyPrint its own functions back (for tests and benchmarks in one process)."""
-    for module_name, path in PATCHED:
-        *owner_path, name = path.split(".")
-        owner = (
-            _resolve(module_name, ".".join(owner_path))
-            if owner_path
-            else importlib.import_module(module_name)
-        )
-        if path in _ORIGINALS and getattr(getattr(owner, name), _MARK, False):
-            setattr(owner, name, _ORIGINALS[path])
+    if not getattr(ffi, "_bk_declared", False):
+        ffi.cdef(PANGO_DECLARATIONS)
+        ffi._bk_declared = True
+    _ORIGINALS.update(originals)
 
 
 # Styles -----------------------------------------------------------------------------------
@@ -619,7 +519,7 @@ def _get_next_linebox(
 
 
 def _split_inline_box(context, box, position_x, max_x, *rest):
-    # The rest of the engine's arguments pass through untouched (check_engine pins them).
+    # The rest of the engine's arguments pass through untouched (the gate pins them).
     limit = getattr(context, "bk_line_limit", None)
     if limit is not None and limit[0] is box:
         max_x = min(max_x, limit[1])
@@ -738,12 +638,12 @@ def _draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
     return _ORIGINALS["draw_first_line"](stream, textbox, text_overflow, block_ellipsis, matrix)
 
 
-for _function in (
-    _set_text,
-    _text_align,
-    _justify_line,
-    _get_next_linebox,
-    _split_inline_box,
-    _draw_first_line,
-):
-    setattr(_function, _MARK, True)
+# What each patched function is replaced with, by attribute path.
+REPLACEMENTS = {
+    "Layout.set_text": _set_text,
+    "text_align": _text_align,
+    "justify_line": _justify_line,
+    "get_next_linebox": _get_next_linebox,
+    "split_inline_box": _split_inline_box,
+    "draw_first_line": _draw_first_line,
+}

@@ -2,7 +2,7 @@
 
 Each rule says what to adjust on plain text; it is applied in one of two places:
 
-- inside a piece of text that WeasyPrint lays out in one go, by booklet/justify.py (R5 halt
+- inside a piece of text that WeasyPrint lays out in one go, by booklet/engine/justify.py (R5 halt
   on punctuation pairs, R6 Han–Latin gaps, R4 justification gaps, the R7 lone-line check),
   which costs nothing per occurrence;
 - where an element boundary hides a character's neighbour from the engine (a <strong> run, a
@@ -10,8 +10,8 @@ Each rule says what to adjust on plain text; it is applied in one of two places:
   adjustment a span whose class styles/cjk.css turns into it.
 
 ``typeset()`` also emits what is markup by nature: R3 groups kept on one line (—— and ……
-with the character before them, · and ～ likewise), and a wrapper that switches the engine's
-adjustments off for a paragraph whose CjkOptions say so.
+with the character before them, · and ～ likewise). Each adjustment is switched on and off
+by its token in styles/tokens.css, never here: the markup is always the same.
 """
 
 from __future__ import annotations
@@ -20,22 +20,17 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
 import markupsafe
 
 __all__ = [
-    "CLASS_ALLOW_LONE",
     "CLASS_GAP_BEFORE",
     "CLASS_HALT",
     "CLASS_NOBR",
-    "CLASS_NO_COMPRESS",
-    "CLASS_NO_LATIN_GAP",
     "CLOSING",
     "OPENING",
-    "CjkOptions",
     "Run",
     "counts_as_character",
     "halt_positions",
@@ -58,9 +53,6 @@ __all__ = [
 CLASS_HALT = "bk-cjk-halt"  # one punctuation mark set half-width
 CLASS_GAP_BEFORE = "bk-cjk-gap-before"  # character after a Han–Latin gap
 CLASS_NOBR = "bk-cjk-nobr"  # characters kept on one line
-CLASS_NO_COMPRESS = "bk-cjk-no-compress"  # paragraph typeset without 标点挤压
-CLASS_NO_LATIN_GAP = "bk-cjk-no-latin-gap"  # paragraph typeset without 中西文间距
-CLASS_ALLOW_LONE = "bk-cjk-allow-lone"  # paragraph whose last line may hold one character
 
 # Full-width punctuation that the Noto CJK SC fonts can set half-width with "halt". Opening
 # marks carry their ink in the right half of the em; closing and middle marks (SC forms) in
@@ -82,16 +74,6 @@ _LATIN_CHAR = re.compile(f"[{_LATIN}]")
 _HAN_LATIN = re.compile(f"[{_WIDE}](?=[{_LATIN}])|[{_LATIN}](?=[{_WIDE}])")
 _SPACES = frozenset(" \u00a0")
 _JOINER = "\u200d"
-
-
-@dataclass(frozen=True)
-class CjkOptions:
-    """Which clreq adjustments apply to a paragraph."""
-
-    compress_punctuation: bool = True  # 标点挤压
-    latin_spacing: bool = True  # 中西文间距 (the amount is the CSS token)
-    avoid_lone_last_line: bool = True  # 避头尾/孤字: no last line with one character (+ punct)
-    keep_dashes_together: bool = True  # —— and …… never split; no line starts with · or ——
 
 
 Run = tuple[str, str | None]  # (text, tag) where tag is None or "strong"
@@ -311,9 +293,7 @@ def _nobr_groups(text: str) -> list[tuple[int, int]]:
     return groups
 
 
-def _split_pairs(
-    text: str, boundaries: set[int], compress: bool, spacing: bool
-) -> dict[int, list[str]]:
+def _split_pairs(text: str, boundaries: set[int]) -> dict[int, list[str]]:
     """R5 and R6 where an element boundary separates the two characters of a pair.
 
     The engine applies both rules inside each piece of text it lays out, so it cannot see a
@@ -330,9 +310,9 @@ def _split_pairs(
             continue
         before, after = text[boundary - 1], text[boundary]
         found = []
-        if compress and (target := halt_target(before, after)) is not None:
+        if (target := halt_target(before, after)) is not None:
             found.append((boundary - 1 + target, CLASS_HALT))
-        if spacing and latin_gap(before, after):
+        if latin_gap(before, after):
             # Like the engine, the gap goes with the character after it: if the line breaks
             # there, it is dropped at the start of the next line (justify.py).
             found.append((boundary, CLASS_GAP_BEFORE))
@@ -344,7 +324,7 @@ def _split_pairs(
     return spans
 
 
-def typeset(runs: Sequence[Run], options: CjkOptions = CjkOptions()) -> markupsafe.Markup:
+def typeset(runs: Sequence[Run]) -> markupsafe.Markup:
     """HTML for one paragraph or heading.
 
     The text is HTML-escaped (raw HTML in content is never interpreted), runs tagged "strong"
@@ -368,11 +348,11 @@ def typeset(runs: Sequence[Run], options: CjkOptions = CjkOptions()) -> markupsa
     if not text:
         return markupsafe.Markup("")
 
-    groups = _nobr_groups(text) if options.keep_dashes_together else []
+    groups = _nobr_groups(text)
     cuts = {0, len(text)}
     for start, end in (*pieces, *groups):
         cuts.update((start, end))
-    spans = _split_pairs(text, cuts, options.compress_punctuation, options.latin_spacing)
+    spans = _split_pairs(text, cuts)
     for index in spans:
         cuts.update((index, index + 1))
 
@@ -407,17 +387,4 @@ def typeset(runs: Sequence[Run], options: CjkOptions = CjkOptions()) -> markupsa
     if group:
         out.append("</span>")
 
-    # Adjustments the engine makes inside the text, switched off for this paragraph.
-    off = [
-        name
-        for name, wanted in (
-            (CLASS_NO_COMPRESS, options.compress_punctuation),
-            (CLASS_NO_LATIN_GAP, options.latin_spacing),
-            (CLASS_ALLOW_LONE, options.avoid_lone_last_line),
-        )
-        if not wanted
-    ]
-    if off:
-        out.insert(0, f'<span class="{" ".join(off)}">')
-        out.append("</span>")
     return markupsafe.Markup("".join(out))

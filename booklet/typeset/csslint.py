@@ -7,11 +7,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import tinycss2
 import weasyprint
 
-from .paginate import FolderFetcher, engine_log
-from .problems import Problem, Where, error, relative
+from booklet.engine import FolderFetcher, engine_log
+from booklet.problems import Problem, Where, error, relative
+
+from .styles import font_faces, stylesheets
 
 _AT = re.compile(r" at (\d+):(\d+)")
 _IMPORT = re.compile(r"@import[^;]*;")
@@ -20,7 +21,7 @@ _IMPORT = re.compile(r"@import[^;]*;")
 def lint(styles: Path, fetcher: FolderFetcher, cwd: Path) -> list[Problem]:
     """Every declaration or rule WeasyPrint would ignore, at its file, line and column."""
     problems = []
-    for path in _stylesheets(styles):
+    for path in stylesheets(styles):
         text = path.read_text(encoding="utf-8")
         # Imports are read on their own; blank them out, keeping every position in place.
         text = _IMPORT.sub(lambda m: " " * len(m.group()), text)
@@ -46,20 +47,12 @@ def check(styles: Path, cwd: Path) -> list[Problem]:
     """Unpaired braces (a block left open swallows every rule after it, silently) and
     @font-face files that do not exist, in every stylesheet under ``styles``."""
     problems = []
-    for path in _stylesheets(styles):
+    for path in stylesheets(styles):
         text = path.read_text(encoding="utf-8")
         shown = relative(path, cwd)
         problems += _braces(text, shown)
-        if "@font-face" in text:
-            problems += _font_files(text, path, shown)
+        problems += _font_files(text, path, shown)
     return problems
-
-
-def _stylesheets(styles: Path) -> list[Path]:
-    """The stylesheets under ``styles``; one linked in from outside it is never read (the
-    folder-bound fetcher refuses it where it is used)."""
-    root = styles.resolve()
-    return [p for p in sorted(styles.rglob("*.css")) if p.resolve().is_relative_to(root)]
 
 
 _BRACE_OR_SKIP = re.compile(
@@ -103,37 +96,14 @@ def _braces(text: str, shown: str) -> list[Problem]:
 
 
 def _font_files(text: str, path: Path, shown: str) -> list[Problem]:
-    problems = []
-    for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True):
-        if rule.type != "at-rule" or rule.lower_at_keyword != "font-face" or not rule.content:
-            continue
-        for token, url in _urls(rule.content):
-            if ":" in url.split("/", 1)[0]:
-                continue  # a URL with a scheme: the fetcher decides
-            target = (path.parent / url).resolve()
-            if not target.is_file():
-                problems.append(
-                    error(
-                        Where(shown, token.source_line, token.source_column),
-                        "css.font-missing",
-                        f"font file not found: {url}",
-                        "put the file in fonts/ (see fonts/README.md) or correct its name",
-                    )
-                )
-    return problems
-
-
-def _urls(tokens):
-    """(token, url) of every url() in a list of component values."""
-    for token in tokens:
-        if token.type == "url":
-            yield token, token.value
-        elif token.type == "function":
-            if token.lower_name == "url":
-                strings = [t for t in token.arguments if t.type == "string"]
-                if strings:
-                    yield token, strings[0].value
-            else:
-                yield from _urls(token.arguments)
-        elif hasattr(token, "content") and isinstance(token.content, list):
-            yield from _urls(token.content)
+    return [
+        error(
+            where,
+            "css.font-missing",
+            f"font file not found: {url}",
+            "put the file in fonts/ (see fonts/README.md) or correct its name",
+        )
+        for face in font_faces(path, shown, text)
+        for url, local, where in face.sources
+        if local is not None and not local.is_file()
+    ]

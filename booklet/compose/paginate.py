@@ -1,6 +1,6 @@
 """HTML + styles → the booklet's pages, laid out part by part, fetching only allowed files.
 
-The booklet is laid out in parts (booklet/render.py): the front matter, each article, the
+The booklet is laid out in parts (booklet/typeset/render.py): the front matter, each article, the
 back cover. An article opens on a recto, so each part's first page number follows from the
 parts before it: the part is laid out with its folios counting on from there, and the pages
 of all parts are joined into one WeasyPrint document, written as one PDF (one subset per
@@ -12,83 +12,13 @@ before the back cover as often as a saddle-stitched booklet's multiple of four n
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import weasyprint
-from weasyprint.urls import URLFetcher
 
-from .problems import Problem, Where, error, warning
-from .render import Part, Renderer, contents_ids
-
-
-class RefusedURL(ValueError):
-    pass
-
-
-class FolderFetcher(URLFetcher):
-    """Fetches file: and data: URLs under the allowed folders; refuses everything else."""
-
-    def __init__(self, allowed: Sequence[Path]):
-        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False)
-        self.allowed = [folder.resolve() for folder in allowed]
-        self.refused: list[str] = []
-
-    def fetch(self, url: str, headers=None):
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        parsed = urlparse(url)
-        if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
-            self.refused.append(url)
-            raise RefusedURL(f"refused {url}: only files of the book, styles and fonts are read")
-        path = Path(unquote(parsed.path)).resolve()  # resolves symlinks too
-        if not any(path.is_relative_to(folder) for folder in self.allowed):
-            self.refused.append(url)
-            raise RefusedURL(f"refused {url}: outside the book, styles and fonts folders")
-        return super().fetch(url, headers)
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@contextmanager
-def engine_log() -> Iterator[list[logging.LogRecord]]:
-    """Capture WeasyPrint's warnings and errors instead of letting them scroll past."""
-    logger = logging.getLogger("weasyprint")
-    handler = _Collect()
-    logger.addHandler(handler)
-    propagate, logger.propagate = logger.propagate, False
-    try:
-        yield handler.records
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
-
-
-def log_problems(records: Sequence[logging.LogRecord], stylesheets: str) -> list[Problem]:
-    """WeasyPrint's log lines as problems: each ignored CSS rule or failed load is an error."""
-    problems = []
-    for record in records:
-        message = record.getMessage().splitlines()[0]
-        if "HarfBuzz-Subset" in message:
-            continue  # reported once by the pipeline with the fix
-        if record.levelno >= logging.ERROR or "Ignored" in message or "Failed to load" in message:
-            problems.append(
-                error(Where(stylesheets), "engine.css", message, "fix or remove the rule")
-            )
-        else:
-            problems.append(warning(Where(stylesheets), "engine.warning", message))
-    return problems
+from booklet import engine
+from booklet.typeset.render import Part, Renderer, contents_ids
 
 
 @dataclass(frozen=True)
@@ -98,6 +28,8 @@ class Laid:
     document: weasyprint.Document
     padding: int  # filler pages before the back cover, for a multiple of four
     numbers: dict[str, int]  # contents entry (article or section id) → its page
+    anchors: dict[str, int]  # every anchor → the first page it is on
+    missing: tuple[str, ...] = ()  # named pages of the back matter the styles do not make
 
 
 class PartCache:
@@ -133,10 +65,12 @@ class PartCache:
         self._parts, self._used, self.numbers = self._used, {}, numbers
 
 
-class Engine:
+class PartSetter:
     """WeasyPrint with one parsed stylesheet for all the parts of a layout."""
 
-    def __init__(self, stylesheet, base_url: str, fetcher: FolderFetcher, fonts, options: dict):
+    def __init__(
+        self, stylesheet, base_url: str, fetcher: engine.FolderFetcher, fonts, options: dict
+    ):
         self.stylesheet = stylesheet  # weasyprint.CSS of the entry stylesheet
         self.base_url = base_url
         self.fetcher = fetcher
@@ -155,7 +89,7 @@ class Engine:
                 self._first_pages[start] = weasyprint.CSS(string=rule)
             sheets.append(self._first_pages[start])
         refused = len(self.fetcher.refused)
-        with engine_log() as records:
+        with engine.engine_log() as records:
             document = weasyprint.HTML(
                 string=html, base_url=self.base_url, url_fetcher=self.fetcher
             ).render(font_config=self.fonts, stylesheets=sheets, **self.options)
@@ -168,7 +102,7 @@ Progress = Callable[[str], None]
 
 def lay_out(
     renderer: Renderer,
-    engine: Engine,
+    setter: PartSetter,
     cache: PartCache | None = None,
     progress: Progress | None = None,
 ) -> Laid:
@@ -179,7 +113,7 @@ def lay_out(
         html = renderer.document([piece], with_stylesheet=False)
         document = cache.get(html, start)
         if document is None:
-            document, silent = engine.render(html, start)
+            document, silent = setter.render(html, start)
             if silent:
                 cache.put(html, start, document)
         return document
@@ -199,7 +133,10 @@ def lay_out(
             document = part(piece, page)
             placed.append((page, verso, document))
             page += len(document.pages)
-        found = _anchor_pages(placed)
+        found: dict[str, int] = {}
+        for start, _verso, document in placed:
+            for name, number in engine.anchor_pages(document.pages, start).items():
+                found.setdefault(name, number)
         laid_out = {i: found.get(i, "?") for i in ids}
         if laid_out == numbers:
             break
@@ -212,29 +149,17 @@ def lay_out(
         raise RuntimeError("the contents do not settle on a page count")
 
     back = part(renderer.back(), 1)
-    cover = next(p for p in back.pages if p._page_box.page_type.name == "back")
-    filler = next(p for p in back.pages if p._page_box.page_type.name == "filler")
+    named = {engine.page_name(p): p for p in reversed(back.pages)}
+    cover, filler = named.get("back"), named.get("filler")
+    missing = tuple(name for name, page in (("back", cover), ("filler", filler)) if page is None)
     pages = list(front.pages)
     for _start, verso, document in placed:
         pages += [filler] * verso + document.pages
     padding = -(len(pages) + 1) % 4
     pages += [filler] * padding + [cover]
+    if missing:  # the pipeline reports it and writes nothing
+        pages = [p for p in pages if p is not None]
     printed = {i: n for i, n in numbers.items() if isinstance(n, int)}  # "?": no anchor
     cache.end(printed)
-    return Laid(front.copy(pages), padding, printed)
-
-
-def _anchor_pages(placed) -> dict[str, int]:
-    """Anchor → the page it first appears on, across the laid-out articles."""
-    found: dict[str, int] = {}
-    for start, _verso, document in placed:
-        for index, page in enumerate(document.pages):
-            for name in page.anchors:
-                found.setdefault(name, start + index)
-    return found
-
-
-def subsetter_missing() -> bool:
-    from weasyprint.text.ffi import harfbuzz_subset
-
-    return harfbuzz_subset is None
+    joined = engine.join(front, pages)
+    return Laid(joined, padding, printed, engine.anchor_pages(joined.pages), missing)

@@ -1,6 +1,6 @@
 """Book → HTML through the Jinja2 templates, with every text run through the Chinese text pass.
 
-The booklet is rendered in parts that are laid out one by one (booklet/paginate.py): the
+The booklet is rendered in parts that are laid out one by one (booklet/compose/paginate.py): the
 front matter (cover, title page, colophon, contents), each article, and the back cover. The
 contents print the page numbers they are given, found where the headings were laid out.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from .model import Book, Paragraph, Run
+from booklet.model import Book, Paragraph, Run, squeeze
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 Typeset = Callable[[Sequence[Run]], Markup]
@@ -35,6 +35,16 @@ class Page:
     stylesheet: str  # the CSS entry inside <style>: @layer order and @imports
     base: Path  # the folder the HTML is resolved from (relative URLs start here)
     fonts: tuple[str, ...]  # font names for the colophon
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A piece of an article's text as the template sets it, in reading order, with its
+    YAML place: what the preflight looks for on the pages."""
+
+    kind: str  # paragraph, title, column, series, byline, heading, kicker, caption, credit, quote
+    text: str  # squeezed: no whitespace or invisible characters
+    where: Where
 
 
 @dataclass(frozen=True)
@@ -72,19 +82,41 @@ class Renderer:
             for f in a.figures()
             if f.credit
         ]
+        self._pieces: list[Piece] | None = None  # the article being rendered records here
+
+        def record(kind: str, text: str, where: Where) -> str:
+            if self._pieces is not None and (squeezed := squeeze(text)):
+                self._pieces.append(Piece(kind, squeezed, where))
+            return ""
+
+        def paragraph(p: Paragraph) -> Markup:
+            record("paragraph", p.text, p.where)
+            return typeset(p.runs)
+
+        def text(s: str, kind: str | None = None, where: Where | None = None) -> Markup:
+            if kind:
+                record(kind, s, where)
+            return typeset([(s, None)])
+
+        def plain(s: str, kind: str | None = None, where: Where | None = None) -> Markup:
+            if kind:
+                record(kind, s, where)
+            return escape(s)
+
         self._parts = _ENV.get_template("parts.html").make_module(
             {
                 "book": book,
                 "fonts": page.fonts,
                 "credits": credits,
                 "date_text": f"{book.date.year}年{book.date.month}月",
-                "paragraph": lambda p: (
-                    typeset(p.runs) if isinstance(p, Paragraph) else typeset([(p, None)])
-                ),
-                "text": lambda s: typeset([(s, None)]),
+                "paragraph": paragraph,
+                "text": text,
+                "plain": plain,
+                "record": record,
                 "image_url": lambda path: url_from(page.base, path),
             }
         )
+        self.pieces: dict[str, list[Piece]] = {}  # article id → its pieces, once rendered
         self._shell = _ENV.get_template("booklet.html")
 
     def front(self, numbers: Mapping[str, int | str]) -> Part:
@@ -93,7 +125,16 @@ class Renderer:
         return Part("front", self._parts.front(numbers))
 
     def articles(self) -> list[Part]:
-        return [Part(a.id, self._parts.article_part(a)) for a in self.book.articles]
+        """Each article's part; records each article's pieces in ``pieces``."""
+        parts = []
+        for article in self.book.articles:
+            self._pieces = []
+            try:
+                parts.append(Part(article.id, self._parts.article_part(article)))
+                self.pieces[article.id] = self._pieces
+            finally:
+                self._pieces = None
+        return parts
 
     def back(self) -> Part:
         return Part("back", self._parts.back())

@@ -1,0 +1,1 @@
+"""Composing pages: parts laid out one by one and joined, contents numbered, fillers placed."""

@@ -1,0 +1,1 @@
+"""Reading a book folder: YAML with places, the schema, validation, images and glyphs."""

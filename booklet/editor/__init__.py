@@ -1,0 +1,1 @@
+"""The editor's loop: rebuild on save, the preview page, page images."""

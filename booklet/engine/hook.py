@@ -1,0 +1,76 @@
+"""The scoped hook: the engine patched for one build, and always given its own functions back."""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+
+from . import gate, justify
+from .subsets import SubsetMemo
+
+
+def _owner(module_name: str, path: str):
+    *owner_path, name = path.split(".")
+    owner = (
+        gate.resolve(module_name, ".".join(owner_path))
+        if owner_path
+        else importlib.import_module(module_name)
+    )
+    return owner, name
+
+
+def _counted(function: Callable, name: str, calls: Counter) -> Callable:
+    @wraps(function)
+    def counting(*args, **kwargs):
+        calls[name] += 1
+        return function(*args, **kwargs)
+
+    return counting
+
+
+@contextmanager
+def hooked(
+    typeset: bool = True, subsets: SubsetMemo | None = None, calls: Counter | None = None
+) -> Iterator[None]:
+    """Lay out and write with the Chinese typesetting hook (``typeset``) and a memo of font
+    subsets (``subsets``, kept by a long-lived process); without them, the engine as it
+    comes. Whatever was in place before is put back on leaving, however the block ends, so
+    a build never changes the engine for the next one. ``calls`` (tests) counts each
+    replacement's calls by attribute path."""
+    gate.check()
+    originals = gate.originals_table()
+    wanted: dict[tuple[str, str], object] = {}
+    for key in justify.PATCHED:
+        replacement = justify.REPLACEMENTS[key[1]] if typeset else originals[key]
+        wanted[key] = replacement
+    subset_key = ("weasyprint.pdf.fonts", "Font.subset")
+    original_subset = originals[subset_key]
+    wanted[subset_key] = subsets.wrap(original_subset) if subsets else original_subset
+    if calls is not None:
+        wanted = {
+            key: _counted(function, key[1], calls) if function is not originals[key] else function
+            for key, function in wanted.items()
+        }
+    saved = []
+    try:
+        for (module_name, path), function in wanted.items():
+            owner, name = _owner(module_name, path)
+            saved.append((owner, name, getattr(owner, name)))
+            setattr(owner, name, function)
+        yield
+    finally:
+        for owner, name, function in reversed(saved):
+            setattr(owner, name, function)
+
+
+def installed() -> dict[str, bool]:
+    """For each patched function, whether a replacement is in place now."""
+    originals = gate.originals_table()
+    found = {}
+    for (module_name, path) in (*justify.PATCHED, ("weasyprint.pdf.fonts", "Font.subset")):
+        owner, name = _owner(module_name, path)
+        found[path] = getattr(owner, name) is not originals.get((module_name, path))
+    return found

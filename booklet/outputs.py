@@ -1,0 +1,143 @@
+"""The one writer of files: a build's outputs replace the last build's as a set, under a lock.
+
+Every file of the set is first written to a temporary file beside its target (fsync'd), then
+all are renamed over their targets with SIGINT and SIGTERM held back, so a reader, or the
+next build, finds either the whole old set or the whole new one. An interruption that
+arrives while the set is being renamed takes effect once the set is complete and says so
+(``Interrupted.replaced``). A lock on the output folder lets one build write at a time; a
+second waits for it, and under the lock every temporary file left in the folder is a dead
+build's, so it is removed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+LOCK_NAME = ".booklet.lock"
+_TEMP = ".{name}.{pid}.{random}.tmp"  # the shape of this module's temporary files
+_STOP = {signal.SIGINT, signal.SIGTERM}
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop signal came while the set was written: ``replaced`` lists what was replaced
+    (all of the set, or none of it)."""
+
+    def __init__(self, signum: int, replaced: Sequence[Path]):
+        super().__init__(signum)
+        self.signum = signum
+        self.replaced = list(replaced)
+
+
+@contextmanager
+def locked(folder: Path, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the output folder's lock; say (``waiting``) when another build holds it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "another build"
+            if waiting:
+                waiting(f"waiting for build {holder} to finish writing to {folder}")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock, as a process's death does
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _temp_for(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _write_temp(path: Path, data: bytes) -> Path:
+    tmp = _temp_for(path)
+    try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; outputs are ordinary files
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def leftovers(folders: Iterable[Path]) -> list[Path]:
+    """Temporary files of this module's shape in the folders (not below them)."""
+    found = []
+    for folder in folders:
+        if folder.is_dir():
+            found += [p for p in folder.glob(".*.tmp") if p.name.count(".") >= 3]
+    return sorted(found)
+
+
+def write_set(
+    out: Path,
+    files: Sequence[tuple[Path, bytes]],
+    replaces: Sequence[str] = (),
+    waiting: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Replace the targets of ``files`` as one set; also remove the files under ``out``
+    matching the ``replaces`` patterns that the set does not hold (a proof page beyond the
+    new page count). Returns the paths written."""
+    targets = [path for path, _ in files]
+    folders = sorted({out, *(path.parent for path in targets)})
+    with locked(out, waiting):
+        for stale in leftovers(folders):
+            stale.unlink(missing_ok=True)  # under the lock, only a dead build leaves these
+        temps: list[Path] = []
+        try:
+            for path, data in files:
+                temps.append(_write_temp(path, data))
+            gone = [
+                old
+                for pattern in replaces
+                for old in sorted(out.glob(pattern))
+                if old not in targets and old.is_file()
+            ]
+            _rename_all(temps, targets, gone)
+            temps = []
+        finally:
+            for tmp in temps:
+                tmp.unlink(missing_ok=True)
+    return targets
+
+
+def _rename_all(temps: list[Path], targets: list[Path], gone: list[Path]) -> None:
+    """Rename every temporary file over its target with the stop signals held back; a
+    signal that came meanwhile is taken and reported as Interrupted after the set is whole."""
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP)
+    try:
+        for tmp, path in zip(temps, targets, strict=True):
+            os.replace(tmp, path)
+        for old in gone:
+            old.unlink(missing_ok=True)
+        pending = _STOP & signal.sigpending() if main else set()
+        taken = signal.sigtimedwait(pending, 0) if pending else None
+    finally:
+        if main:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP)
+    if taken is not None:
+        raise Interrupted(taken.si_signo, targets)

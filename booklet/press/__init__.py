@@ -1,0 +1,1 @@
+"""The press files: printer's marks, saddle-stitch imposition, metadata and proof outlines."""

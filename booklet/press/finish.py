@@ -1,0 +1,75 @@
+"""What every PDF of the booklet carries besides its pages (metadata, labels), and the
+editors' proof outlines drawn over the pages."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+from pypdf import PdfReader, PdfWriter
+
+from booklet.engine import PageFacts, PdfInfo
+from booklet.model import Book
+
+from .marks import draw_over
+
+# The four cover pages of a saddle-stitched booklet have names of their own in Chinese
+# printing; every other page is labelled with the folio printed on it.
+COVER_LABELS = ("封面", "封二", "封三", "封底")
+PT_PER_PX = 0.75
+
+
+def pdf_date(day: datetime.date) -> str:
+    return f"D:{day:%Y%m%d}000000+08'00'"
+
+
+def metadata(book: Book) -> dict[str, str]:
+    """The document information of the booklet's PDFs."""
+    date = pdf_date(book.date)
+    found = {
+        "Title": book.title + (f"：{book.subtitle}" if book.subtitle else ""),
+        "Author": book.publisher,
+        "Subject": book.description,
+        "Keywords": ", ".join(book.keywords),
+        "Creator": "booklet",
+        "Producer": "booklet (WeasyPrint, pypdf)",
+        "CreationDate": date,
+        "ModDate": date,
+    }
+    return {key: value for key, value in found.items() if value}
+
+
+def label_ranges(count: int) -> list[tuple[int, dict]]:
+    """Page labels as (first page index, label) ranges: the four cover pages by name, the
+    rest by the folio printed on them (page 3 is labelled 3)."""
+    if count < 4:
+        return [(0, {"S": "/D", "St": 1})]
+    return [
+        (0, {"P": COVER_LABELS[0]}),
+        (1, {"P": COVER_LABELS[1]}),
+        (2, {"S": "/D", "St": 3}),
+        (count - 2, {"P": COVER_LABELS[2]}),
+        (count - 1, {"P": COVER_LABELS[3]}),
+    ]
+
+
+def pdf_info(book: Book, pages: int) -> PdfInfo:
+    return PdfInfo(metadata(book), "zh-CN", label_ranges(pages))
+
+
+def outline_type_area(pdf: bytes, pages: list[PageFacts]) -> bytes:
+    """The proof (校样): each page's type area outlined in cyan, as the engine laid it out."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for page, facts in zip(writer.pages, pages, strict=True):
+        if not facts.margins:
+            continue  # covers and fillers have no type area
+        x0, y0, x1, y1 = (v * PT_PER_PX for v in facts.content)
+        page_top = float(page.mediabox.top)
+        ops = (
+            f"q 0 0.6 0.8 RG 0.3 w [1.5 1.5] 0 d "
+            f"{x0:.3f} {page_top - y1:.3f} {x1 - x0:.3f} {y1 - y0:.3f} re S Q"
+        )
+        draw_over(writer, page, ops)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

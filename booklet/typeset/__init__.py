@@ -1,0 +1,1 @@
+"""From the Book to HTML and styles: the Chinese text pass, the templates, the stylesheets."""
