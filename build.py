@@ -3,7 +3,7 @@
 
 import sys
 
-from booklet.cli import main
+from booklet.cli import entry, main  # noqa: F401  (main: the command in this process)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

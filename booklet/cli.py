@@ -18,6 +18,8 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 BUILD_DEFAULTS = {
     "book": PROJECT / "book",
     "out": PROJECT / "dist",
+    "styles": PROJECT / "styles",
+    "fonts": PROJECT / "fonts",
     "profile": "screen",
     "creep": 0.0,
     "allow_placeholders": False,
@@ -51,6 +53,20 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DIR",
         help="output folder (default: dist/)",
+    )
+    p.add_argument(
+        "--styles",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the stylesheets folder (default: styles/; see styles/README.md)",
+    )
+    p.add_argument(
+        "--fonts",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the font files the stylesheets may load (default: fonts/)",
     )
     p.add_argument(
         "--profile",
@@ -133,18 +149,22 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+PROGRESS_AFTER = 2.0  # seconds of a build before it says what it is doing
+
+
 class ProgressLine:
     """What a long build is doing, on stderr: nothing during the first two seconds (the
     booklet's build, about as long, prints only its summary), then each step as it starts:
     on a terminal one line rewritten in place, elsewhere a line per step."""
 
-    def __init__(self, stream=None, after: float = 2.0):
+    def __init__(self, stream=None, after: float | None = None, clock=time.monotonic):
         self.stream = stream or sys.stderr  # the one in use now, not at import
-        self.start = time.monotonic() + after
+        self.clock = clock
+        self.start = clock() + (PROGRESS_AFTER if after is None else after)
         self.shown = False
 
     def __call__(self, step: str) -> None:
-        if time.monotonic() < self.start:
+        if self.clock() < self.start:
             return
         if self.stream.isatty():
             self.stream.write(f"\r\033[K… {step}")
@@ -179,7 +199,14 @@ def conflicts(args: argparse.Namespace) -> str:
     return ""
 
 
-def main(argv: list[str] | None = None) -> int:
+def entry() -> int:
+    """The command as a process runs it (build.py, the booklet console script)."""
+    return main(sys.argv[1:], process=True)
+
+
+def main(argv: list[str] | None = None, process: bool = False) -> int:
+    """Parse, build, report; the exit status. ``process``: this is the whole process, so
+    the garbage collector may be held off for a one-shot build (never inside a test run)."""
     # A terminated build unwinds like Ctrl-C, and says what it left behind.
     signal.signal(signal.SIGTERM, _terminated)
     try:
@@ -200,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C while WeasyPrint loads
         return EXIT_OK if (args.watch or args.serve) else 130
 
-    if not (args.watch or args.serve):
+    if process and not (args.watch or args.serve):
         # A one-shot build allocates a large layout tree and frees it at exit: collecting
         # garbage on the way only costs time (about 10 % of a long book, measured).
         gc.freeze()
@@ -215,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     options = pipeline.Options(
         book=args.book,
         out=args.out,
+        styles=args.styles,
+        fonts=args.fonts,
         html=args.html,
         strict=args.strict,
         typeset=not args.no_typeset,
@@ -288,5 +317,3 @@ def report_typography(pdf: bytes, book) -> int:
     report = typocheck.check_pdf(pdf, source_paragraphs=paragraphs)
     print(typocheck.format_report(report))
     return EXIT_CONTENT if report.violations else EXIT_OK
-
-

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-LOCK_NAME = ".booklet.lock"
 _TEMP = ".{name}.{pid}.{random}.tmp"  # the shape of this module's temporary files
 _STOP = {signal.SIGINT, signal.SIGTERM}
 
@@ -37,19 +36,17 @@ class Interrupted(KeyboardInterrupt):
 
 @contextmanager
 def locked(folder: Path, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Hold the output folder's lock; say (``waiting``) when another build holds it."""
+    """Hold the output folder's lock (a flock on the folder itself: no lock file is left
+    among the outputs); say (``waiting``) when another build holds it."""
     folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "another build"
             if waiting:
-                waiting(f"waiting for build {holder} to finish writing to {folder}")
+                waiting(f"{folder}: another build is writing here; waiting for it to finish")
             fcntl.flock(fd, fcntl.LOCK_EX)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
         os.close(fd)  # closing releases the lock, as a process's death does
@@ -63,7 +60,9 @@ def _umask() -> int:
 
 def _temp_for(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     os.close(fd)
     return Path(name)
 

@@ -8,6 +8,7 @@ an error was found.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -71,6 +72,7 @@ class Result:
     problems: list[Problem]
     timings: dict[str, float] = field(default_factory=dict)
     preflight: dict[str, Preflight] = field(default_factory=dict)
+    layouts: dict[str, Layout] = field(default_factory=dict)  # what each layout laid out
 
     @property
     def written(self) -> list[Path]:
@@ -206,8 +208,15 @@ def build(
     ``progress`` is told of each stage as it starts and of each part as it is laid out."""
     engine.check()
     wanted = profiles.wanted(options.profile)
-    warm = warm or Warm(options)
     cwd = cwd or Path.cwd()
+    options = dataclasses.replace(
+        options,
+        **{
+            name: (cwd / getattr(options, name)).resolve()
+            for name in ("book", "out", "styles", "fonts")
+        },
+    )
+    warm = warm or Warm(options)
     clock = Stopwatch(progress)
     with clock.stage("load+validate"):
         book, problems = read(options, warm, cwd)
@@ -255,6 +264,7 @@ def build(
         problems=problems,
         timings=clock.timings,
         preflight=checked,
+        layouts=layouts,
     )
 
 
@@ -373,9 +383,7 @@ def check(book, wanted, layouts, pdfs, options, faces, problems) -> dict[str, Pr
 def collect(book, wanted, pdfs, first: Layout, checked, problems, options, clock) -> list[Output]:
     """Every file of the build, with its bytes and target path."""
     out = options.out.resolve()
-    files = [
-        Output(p.name, out / profiles.file_name(book.slug, p), pdfs[p.name]) for p in wanted
-    ]
+    files = [Output(p.name, out / profiles.file_name(book.slug, p), pdfs[p.name]) for p in wanted]
     report = {
         "book": book.slug,
         # Timings vary from run to run; the report, like the PDFs, must not.

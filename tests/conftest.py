@@ -15,6 +15,8 @@ from booklet import pipeline
 from booklet.pipeline import PROJECT
 
 SOURCE = PROJECT.parent / "shared" / "source" / "zhefu-feature.txt"
+STYLES = PROJECT / "styles"
+FONTS = PROJECT / "fonts"
 
 
 @dataclass
@@ -30,10 +32,12 @@ class Built:
 
 @pytest.fixture(scope="session")
 def booklet(tmp_path_factory) -> Built:
-    """The real booklet, built once with the default options (HTML written too)."""
+    """The real booklet, built once per run with every profile (placeholders allowed in
+    print) and the HTML: the one build of the real book most tests read."""
     out = tmp_path_factory.mktemp("dist")
-    result = pipeline.build(pipeline.Options(out=out, html=True))
-    return Built(result, result.reader_path.read_bytes(), out)
+    options = pipeline.Options(out=out, html=True, profile="all", allow_placeholders=True)
+    result = pipeline.build(options)
+    return Built(result, result.reader, out)
 
 
 @pytest.fixture(scope="session")
@@ -127,39 +131,37 @@ def make_book_module(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def styles_copy(tmp_path, monkeypatch) -> Path:
-    """A copy of styles/ for this test to break, used by the pipeline in place of styles/.
+def styles_copy(tmp_path) -> Path:
+    """A copy of styles/ for this test to break: give it as Options(styles=…) or --styles.
 
     A link to fonts/ sits beside it, where the stylesheets' ../fonts/ URLs point.
     """
     styles = tmp_path / "styles"
-    shutil.copytree(PROJECT / "styles", styles)
-    (tmp_path / "fonts").symlink_to(PROJECT / "fonts")
-    monkeypatch.setattr(pipeline, "STYLES", styles)
+    shutil.copytree(STYLES, styles)
+    (tmp_path / "fonts").symlink_to(FONTS)
     return styles
 
 
 @pytest.fixture
 def build_cli(capsys) -> Callable[..., tuple[int, str, str]]:
-    """Run build.py's main() in this process: build_cli("--book", …) → (status, out, err).
+    """Run the command's main() in this process: build_cli("--book", …) → (status, out, err).
 
-    main() sets a SIGTERM handler and turns the garbage collector off for a one-shot build;
-    both are put back afterwards.
+    main() sets a SIGTERM handler, put back afterwards (the garbage collector is left alone
+    in a test run: only a whole process holds it off).
     """
     import gc
     import signal
 
-    import build
+    from booklet import cli
 
     def run(*args) -> tuple[int, str, str]:
         capsys.readouterr()
         handler = signal.getsignal(signal.SIGTERM)
         try:
-            status = build.main([str(arg) for arg in args])
+            status = cli.main([str(arg) for arg in args])
         finally:
             signal.signal(signal.SIGTERM, handler)
-            gc.unfreeze()
-            gc.enable()
+        assert gc.isenabled()
         out, err = capsys.readouterr()
         return status, out, err
 

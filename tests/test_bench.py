@@ -10,11 +10,12 @@ import sys
 import pytest
 
 from booklet import pipeline
-from tools.bench import bench
-from booklet.problems import BuildFailed
 from booklet.content.validate import read_book
+from booklet.problems import BuildFailed
+from tools.bench import bench
 
 from .conftest import MINIMAL_BOOK
+from .fixtures.books import make_fixture
 
 
 def ids(book) -> list[str]:
@@ -23,7 +24,7 @@ def ids(book) -> list[str]:
 
 def test_fixture_repeats_the_articles_with_unique_ids(tmp_path):
     original, _ = read_book(bench.BOOK)
-    fixture = bench.make_fixture(bench.BOOK, tmp_path / "x3", 3)
+    fixture = make_fixture(bench.BOOK, tmp_path / "x3", 3)
     book, _ = read_book(fixture)  # raises BuildFailed on duplicate ids or bad YAML
     assert len(book.articles) == 3 * len(original.articles)
     assert len(set(ids(book))) == len(ids(book)) == 3 * len(ids(original))
@@ -42,7 +43,7 @@ def test_fixture_repeats_the_articles_with_unique_ids(tmp_path):
 
 def test_fixture_once_is_the_book_itself(tmp_path):
     original, _ = read_book(bench.BOOK)
-    book, _ = read_book(bench.make_fixture(bench.BOOK, tmp_path / "x1", 1))
+    book, _ = read_book(make_fixture(bench.BOOK, tmp_path / "x1", 1))
     assert ids(book) == ids(original)
 
 
@@ -60,7 +61,7 @@ def test_fixture_renames_explicit_section_ids(make_book, tmp_path):
               - 第二段。
         """
     root = make_book(book=MINIMAL_BOOK, articles={"a.yaml": article})
-    book, _ = read_book(bench.make_fixture(root, tmp_path / "x3", 3))
+    book, _ = read_book(make_fixture(root, tmp_path / "x3", 3))
     assert ids(book) == [
         *("a", "a-r2", "a-r3"),
         *("part-one", "a-2", "part-one-r2", "a-r2-2", "part-one-r3", "a-r3-2"),
@@ -69,18 +70,20 @@ def test_fixture_renames_explicit_section_ids(make_book, tmp_path):
 
 def test_fixture_refuses_zero(tmp_path):
     with pytest.raises(ValueError):
-        bench.make_fixture(bench.BOOK, tmp_path / "x0", 0)
+        make_fixture(bench.BOOK, tmp_path / "x0", 0)
 
 
-def test_fixture_at_twice_the_content_builds_more_pages(booklet, tmp_path):
-    fixture = bench.make_fixture(bench.BOOK, tmp_path / "x2", 2)
-    try:
-        result = pipeline.build(pipeline.Options(book=fixture, out=tmp_path / "out"))
-    except BuildFailed as failed:  # show the problems, not just the exception
-        pytest.fail("\n".join(map(str, failed.problems)))
-    assert len(result.book.articles) == 2 * len(booklet.result.book.articles)
-    assert result.pages > booklet.result.pages
-    assert result.pages % 4 == 0
+def test_fixture_at_twice_the_content_builds_more_pages(make_book_module, tmp_path):
+    def build(times: int):
+        fixture = make_fixture(make_book_module, tmp_path / f"x{times}", times)
+        try:
+            return pipeline.build(pipeline.Options(book=fixture, out=tmp_path / f"out{times}"))
+        except BuildFailed as failed:  # show the problems, not just the exception
+            pytest.fail("\n".join(map(str, failed.problems)))
+
+    once, twice = build(1), build(2)
+    assert len(twice.book.articles) == 2 * len(once.book.articles)
+    assert twice.pages > once.pages and twice.pages % 4 == 0
 
 
 def test_summarize():
@@ -259,9 +262,11 @@ def test_main_refuses_a_folder_without_a_book(tmp_path, capsys):
     assert "no book.yaml" in capsys.readouterr().err
 
 
-def test_warm_child_rebuilds_after_one_character_edits_and_restores_the_text(tmp_path):
+def test_warm_child_rebuilds_after_one_character_edits_and_restores_the_text(
+    tmp_path, make_book_module
+):
     book = tmp_path / "book"
-    shutil.copytree(bench.BOOK, book)
+    shutil.copytree(make_book_module, book)
     first = sorted((book / "articles").glob("*.yaml"))[0]
     before = first.read_text("utf-8")
     report = tmp_path / "warm.json"

@@ -1,4 +1,4 @@
-"""The Chinese text rules and the text pass (booklet/cjk.py), on strings only."""
+"""The Chinese text rules and the text pass (booklet/typeset/cjk.py), on strings only."""
 
 from html.parser import HTMLParser
 
@@ -7,13 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from booklet.typeset.cjk import (
-    CLASS_ALLOW_LONE,
     CLASS_GAP_BEFORE,
     CLASS_HALT,
-    CLASS_NO_COMPRESS,
-    CLASS_NO_LATIN_GAP,
     CLASS_NOBR,
-    CjkOptions,
     counts_as_character,
     halt_positions,
     halt_target,
@@ -26,13 +22,6 @@ from booklet.typeset.cjk import (
     quote_breaks,
     separable,
     typeset,
-)
-
-OFF = CjkOptions(
-    compress_punctuation=False,
-    latin_spacing=False,
-    avoid_lone_last_line=False,
-    keep_dashes_together=False,
 )
 
 
@@ -256,7 +245,6 @@ def test_one_character_paragraph():
 def test_groups_kept_on_one_line(text, groups):
     html = typeset([(text, None)])
     assert spans(html, CLASS_NOBR) == groups
-    assert typeset([(text, None)], CjkOptions(keep_dashes_together=False)) == text
 
 
 def test_pairs_split_by_a_run_boundary_get_a_span():
@@ -291,18 +279,6 @@ def test_group_boundary_is_a_run_boundary_too():
     assert spans(html, CLASS_GAP_BEFORE) == ["A"]
 
 
-def test_options_switch_the_engine_side_off():
-    html = typeset([("说：“好。”", None)], OFF)
-    assert read(html)[1] == [
-        ("span", f"{CLASS_NO_COMPRESS} {CLASS_NO_LATIN_GAP} {CLASS_ALLOW_LONE}", 0)
-    ]
-    assert read(html)[0] == "说：“好。”"
-    html = typeset([("说：", None), ("“好", "strong")], CjkOptions(compress_punctuation=False))
-    assert CLASS_HALT not in html and CLASS_NO_COMPRESS in html
-    html = typeset([("发放", None), ("8", "strong")], CjkOptions(latin_spacing=False))
-    assert CLASS_GAP_BEFORE not in html and CLASS_NO_LATIN_GAP in html
-
-
 def test_rare_characters_emoji_and_nested_quotes_pass_through():
     text = "在嘉陵江碕石两岸😀👨‍👩‍👧“他说：‘好’”《〈论语〉》——……"
     html = typeset([(text, None)])
@@ -316,13 +292,12 @@ _TEXT = st.text(
     alphabet=st.one_of(st.characters(exclude_categories=("Cs",)), st.sampled_from(_INTERESTING))
 )
 _RUNS = st.lists(st.tuples(_TEXT, st.sampled_from([None, "strong"])), max_size=6)
-_OPTIONS = st.builds(CjkOptions, st.booleans(), st.booleans(), st.booleans(), st.booleans())
 
 
 @settings(max_examples=300, deadline=None)
-@given(_RUNS, _OPTIONS)
-def test_text_content_is_the_input(runs, options):
-    html = typeset(runs, options)
+@given(_RUNS)
+def test_text_content_is_the_input(runs):
+    html = typeset(runs)
     text, elements = read(html)
     assert text == "".join(text for text, _ in runs)
     assert {tag for tag, _, _ in elements} <= {"span", "strong"}

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-from tools.bench.bench import make_fixture
+import pytest
+
+from booklet import cli
 from booklet.pipeline import PROJECT
 
 from .conftest import MINIMAL_ARTICLE
+from .fixtures.books import make_fixture
 
 
 def run(*args: str, cwd=PROJECT) -> subprocess.CompletedProcess:
@@ -24,11 +28,9 @@ def run(*args: str, cwd=PROJECT) -> subprocess.CompletedProcess:
 
 
 def test_help_documents_every_option():
-    import build
-
     done = run("--help")
     assert done.returncode == 0
-    for action in build.parser()._actions:
+    for action in cli.parser()._actions:
         for flag in action.option_strings:
             assert flag in done.stdout
     assert "Exit status" in done.stdout
@@ -39,6 +41,36 @@ def test_wrong_command_line_exits_2():
     missing = run("--book", "/nonexistent/book")
     assert missing.returncode == 2
     assert "no book.yaml" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "9000"], "--port sets the preview's port: it needs --serve"),
+        (
+            ["--creep", "0.3"],
+            "--creep shifts the imposed sheets: it needs --profile imposed or all",
+        ),
+        (
+            ["--check-typography", "x.pdf", "--book", "book", "--strict"],
+            "--check-typography x.pdf only measures that PDF: --book, --strict would be ignored",
+        ),
+        (["--check-typography", "--watch"], "--check-typography reports once on a build"),
+    ],
+)
+def test_options_that_make_no_sense_together_exit_2(args, message):
+    done = run(*args)
+    assert done.returncode == 2
+    assert f"error: {message}" in done.stderr and "[usage.options]" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_booklet_command_is_the_same_command(tmp_path):
+    """The console script pyproject.toml declares, installed by ./run, runs booklet.cli."""
+    command = Path(sys.executable).parent / "booklet"
+    assert command.is_file()
+    done = subprocess.run([command, "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == run("--help").stdout
 
 
 def test_build_then_broken_edit_keeps_the_last_good_pdf(make_book, tmp_path):
@@ -84,7 +116,6 @@ def test_a_build_reports_its_stages_in_one_block_and_quiet_prints_only_paths(mak
     stages = re.findall(r"(\S+) (\d+\.\d\d)s", timings)
     assert [name for name, _ in stages][:4] == ["load+validate", "render", "layout", "write"]
     assert re.fullmatch(r"\d+ pages(, \d+ blank added)?; 0 errors, 0 warnings", lines[-1])
-    assert "…" not in done.stderr  # a short build shows no progress
     quiet = run("--book", str(root), "--out", str(tmp_path / "quiet"), "--quiet")
     assert quiet.returncode == 0 and quiet.stderr == ""
     assert [Path(p).name for p in quiet.stdout.split()] == [
@@ -93,18 +124,69 @@ def test_a_build_reports_its_stages_in_one_block_and_quiet_prints_only_paths(mak
     ]
 
 
-def test_a_long_build_shows_its_progress_part_by_part(tmp_path):
-    """Twenty-four articles (the booklet's three, eight times over): after two seconds the
-    build says which stage and which article it is at."""
-    book = make_fixture(PROJECT / "book", tmp_path / "long", 8)
-    done = run("--book", str(book), "--out", str(tmp_path / "out"), "--allow-placeholders")
-    assert done.returncode == 0, done.stderr
-    steps = [line[2:] for line in done.stderr.splitlines() if line.startswith("… ")]
+class _Stream(io.StringIO):
+    def __init__(self, tty: bool):
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+def test_the_progress_line_stays_silent_for_two_seconds_then_shows_each_step():
+    now = [100.0]
+    stream = _Stream(tty=False)
+    line = cli.ProgressLine(stream, clock=lambda: now[0])
+    line("layout")
+    now[0] += 1.99
+    line("layout: article 1 of 2 (a)")
+    assert stream.getvalue() == ""
+    now[0] += 0.02
+    line("layout: article 2 of 2 (b)")
+    line("write")
+    line.end()
+    assert stream.getvalue() == "… layout: article 2 of 2 (b)\n… write\n"
+    terminal = _Stream(tty=True)
+    line = cli.ProgressLine(terminal, after=0, clock=lambda: now[0])
+    line("write")
+    line.end()
+    assert terminal.getvalue() == "\r\033[K… write\r\033[K"  # one line, rewritten, cleared
+
+
+def test_a_build_shows_its_progress_part_by_part_and_quiet_shows_none(
+    build_cli, make_book_module, tmp_path, monkeypatch
+):
+    """The steps a long build shows (here every build is long: no silent start): each
+    stage, each article as it is laid out, in order."""
+    monkeypatch.setattr(cli, "PROGRESS_AFTER", 0.0)
+    book = make_fixture(make_book_module, tmp_path / "long", 3)
+    status, _, err = build_cli("--book", book, "--out", tmp_path / "out", "--allow-placeholders")
+    assert status == 0, err
+    steps = [line[2:] for line in err.splitlines() if line.startswith("… ")]
     articles = [s for s in steps if s.startswith("layout: article ")]
-    assert articles, done.stderr
-    assert articles[-1].startswith("layout: article 24 of 24 (")
+    assert articles[-1].startswith("layout: article 6 of 6 (")
     numbers = [int(s.split()[2]) for s in articles]
-    assert numbers == sorted(numbers)
-    assert {"write", "preflight"} <= set(steps)
-    quiet = run("--book", str(book), "--out", str(tmp_path / "quiet"), "--quiet")
-    assert "…" not in quiet.stderr
+    assert numbers == sorted(numbers) == list(range(1, 7))
+    assert steps[0] == "load+validate" and {"render", "layout", "write", "preflight"} <= set(steps)
+    status, _, err = build_cli("--book", book, "--out", tmp_path / "quiet", "--quiet")
+    assert status == 0 and "…" not in err
+
+
+def test_the_typography_report_measures_the_readers_pdf_whatever_the_profile(tmp_path):
+    """With --profile imposed no screen PDF is made: the report reads the pages a reader
+    reads (the print layout before imposition), not the sheets, and finds them clean."""
+    done = run(
+        "--profile",
+        "imposed",
+        "--allow-placeholders",
+        "--check-typography",
+        "--out",
+        str(tmp_path),
+        "--quiet",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    totals = done.stdout.split("Totals")[1].split()
+    assert totals[-1] == "0" and "R4 ragged full lines       0 / 2" in done.stdout
+    assert [Path(p).name for p in done.stdout.split() if p.endswith(".pdf")] == [
+        "zhefu-feature-imposed.pdf"
+    ]

@@ -23,10 +23,9 @@ from PIL import Image, PngImagePlugin
 from pypdf import PdfReader
 
 from booklet import pipeline
-from booklet.content.glyphs import Coverage
-from booklet.pipeline import FONTS, PROJECT
-from booklet.problems import BuildFailed
 from booklet.content.validate import read_book
+from booklet.pipeline import PROJECT
+from booklet.problems import BuildFailed
 
 from .conftest import MINIMAL_ARTICLE, MINIMAL_BOOK, folder_bytes
 
@@ -171,7 +170,7 @@ def literal_pdf(tmp_path_factory):
 
 @pytest.mark.parametrize("text", TEXT_CASES)
 def test_markup_and_template_syntax_print_literally(literal_pdf, text):
-    with pdfplumber.open(literal_pdf.pdf) as pdf:
+    with pdfplumber.open(literal_pdf.reader_path) as pdf:
         printed = "".join(c["text"] for p in pdf.pages for c in p.chars)
     assert "".join(text.split()) in "".join(printed.split())
 
@@ -274,7 +273,7 @@ def test_the_secret_check_is_not_a_grep_of_compressed_bytes(make_book, tmp_path)
 
     article = MINIMAL_ARTICLE + f"  - 正文里的{SECRET}。\n"
     root = make_book(articles={"a.yaml": article})
-    pdf = pipeline.build(pipeline.Options(book=root, out=tmp_path / "text")).pdf
+    pdf = pipeline.build(pipeline.Options(book=root, out=tmp_path / "text")).reader_path
     assert SECRET.encode() not in pdf.read_bytes()
     with pytest.raises(AssertionError, match="OUTSIDE-SECRET"):
         assert_secret_absent(pdf)
@@ -314,7 +313,18 @@ def rebuild(tmp_path, monkeypatch, previous_output, styles_copy, build_cli):
     shutil.copytree(previous_output[0], tmp_path / "book")
     shutil.copytree(previous_output[1], tmp_path / "out")
     monkeypatch.chdir(tmp_path)
-    return lambda *options: build_cli("--book", "book", "--out", "out", "--quiet", *options)
+    return lambda *options: build_cli(
+        "--book",
+        "book",
+        "--out",
+        "out",
+        "--styles",
+        "styles",
+        "--fonts",
+        "fonts",
+        "--quiet",
+        *options,
+    )
 
 
 def figure(image: str) -> str:
@@ -544,8 +554,9 @@ def test_missing_font_file_is_an_error_naming_it(tmp_path, make_book, styles_cop
     css = (styles_copy / "fonts.css").read_text("utf-8")
     line = css[: css.index("LXGWWenKai-Regular.ttf")].count("\n") + 1
     (styles_copy / "fonts.css").write_text(css.replace("LXGWWenKai-Regular.ttf", "Missing.ttf"))
+    options = pipeline.Options(book=make_book(), out=tmp_path / "out", styles=styles_copy)
     with pytest.raises(BuildFailed) as failed:
-        pipeline.build(pipeline.Options(book=make_book(), out=tmp_path / "out"), cwd=tmp_path)
+        pipeline.build(options, cwd=tmp_path)
     messages = [str(p) for p in failed.value.problems]
     assert "security.refused" not in " ".join(messages)  # the fonts folder itself is reachable
     assert any(
@@ -783,7 +794,6 @@ def test_characters_outside_every_font_fail_the_build_by_name(make_book, tmp_pat
         pipeline.build(pipeline.Options(book=root, out=tmp_path / "out"))
     assert [p.code for p in failed.value.problems] == ["content.no-glyph"]
     assert "U+1F600" in str(failed.value.problems[0])
-    assert coverage(FONTS)  # loaded once, shared
 
 
 def test_a_character_only_some_fonts_have_fails_with_its_name_and_place(make_book, tmp_path):
@@ -817,10 +827,10 @@ def test_two_builds_are_byte_identical_for_every_profile(make_book_module, tmp_p
 SLOW_WRITE = """
 import os, sys, time
 sys.path.insert(0, {project!r})
-from booklet import pipeline
-real = os.fdopen
-def slow_fdopen(fd, mode="r", *args, **kwargs):
-    handle = real(fd, mode, *args, **kwargs)
+from booklet import outputs
+real = open
+def slow_open(file, mode="r", *args, **kwargs):
+    handle = real(file, mode, *args, **kwargs)
     if "w" in mode:
         write = handle.write
         def half_then_wait(data):
@@ -830,7 +840,7 @@ def slow_fdopen(fd, mode="r", *args, **kwargs):
             time.sleep(60)
         handle.write = half_then_wait
     return handle
-pipeline.os.fdopen = slow_fdopen
+outputs.open = slow_open
 import build
 sys.exit(build.main(["--book", {book!r}, "--out", {out!r}, "--quiet"]))
 """
@@ -840,7 +850,7 @@ sys.exit(build.main(["--book", {book!r}, "--out", {out!r}, "--quiet"]))
 def test_a_build_killed_while_writing_leaves_the_last_pdf(make_book, tmp_path, sig):
     root = make_book()
     out = tmp_path / "out"
-    good = pipeline.build(pipeline.Options(book=root, out=out)).pdf.read_bytes()
+    good = pipeline.build(pipeline.Options(book=root, out=out)).reader
     (root / "articles" / "a.yaml").write_text(
         MINIMAL_ARTICLE + "  - 新的一段。\n", encoding="utf-8"
     )
@@ -863,8 +873,10 @@ def test_a_build_killed_while_writing_leaves_the_last_pdf(make_book, tmp_path, s
         assert 0 < (out / hidden[0]).stat().st_size < len(good)
         assert len(PdfReader(out / "test-book.pdf").pages) % 4 == 0  # still a whole PDF
         rebuilt = pipeline.build(pipeline.Options(book=root, out=out))
-        assert rebuilt.pdf.read_bytes() != good
-        assert "新的一段" in "".join(page.extract_text() for page in PdfReader(rebuilt.pdf).pages)
+        assert rebuilt.reader != good
+        assert "新的一段" in "".join(
+            page.extract_text() for page in PdfReader(rebuilt.reader_path).pages
+        )
     else:
         assert hidden == []
         assert "Traceback" not in child.stderr.read()
@@ -878,13 +890,9 @@ def test_css_mistakes_are_reported_at_their_file_line_and_column(tmp_path, make_
         ".title {\n  colr: red;\n}\n.heading { font-size: 12qq; }\n", encoding="utf-8"
     )
     (tmp_path / "fonts").symlink_to(PROJECT / "fonts")  # fonts.css reaches ../fonts/
-    old = pipeline.STYLES
-    pipeline.STYLES = styles
-    try:
-        with pytest.raises(BuildFailed) as failed:
-            pipeline.build(pipeline.Options(book=make_book(), out=tmp_path / "out"), cwd=tmp_path)
-    finally:
-        pipeline.STYLES = old
+    options = pipeline.Options(book=make_book(), out=tmp_path / "out", styles=styles)
+    with pytest.raises(BuildFailed) as failed:
+        pipeline.build(options, cwd=tmp_path)
     found = sorted(str(p) for p in failed.value.problems)
     assert found == [
         "styles/overrides.css:2:3: error: Ignored `colr: red`, unknown property — WeasyPrint "
@@ -897,9 +905,9 @@ def test_css_mistakes_are_reported_at_their_file_line_and_column(tmp_path, make_
 def test_a_missing_font_subsetter_is_a_warning_with_the_fix_and_fails_strict(
     make_book, tmp_path, monkeypatch
 ):
-    from booklet.compose import paginate
+    from booklet import engine
 
-    monkeypatch.setattr(paginate, "subsetter_missing", lambda: True)
+    monkeypatch.setattr(engine, "subsetter_missing", lambda: True)
     result = pipeline.build(pipeline.Options(book=make_book(), out=tmp_path / "a"))
     [problem] = [p for p in result.problems if p.code == "system.harfbuzz-subset"]
     assert problem.severity == "warning" and "apt-get install libharfbuzz-subset0" in str(problem)

@@ -1,4 +1,4 @@
-"""End to end: render Chinese text with WeasyPrint and the hook (booklet/justify.py), read the
+"""End to end: render Chinese text with WeasyPrint and the hook (booklet/engine/justify.py), read the
 glyph positions back with pdfplumber and check the typesetting rules on them."""
 
 import io
@@ -13,12 +13,11 @@ import pytest
 import weasyprint
 from pypdf import PdfReader
 
-from booklet import justify
+from booklet import engine
 from booklet.typeset.cjk import (
     CLOSING,
     FULLWIDTH_PUNCT,
     OPENING,
-    CjkOptions,
     counts_as_character,
     is_han,
     typeset,
@@ -56,9 +55,8 @@ def stylesheet(tokens=None):
 
 @pytest.fixture(scope="module", autouse=True)
 def hook():
-    justify.install()
-    yield
-    justify.uninstall()  # the other test modules see WeasyPrint as it comes
+    with engine.hooked(typeset=True):
+        yield
 
 
 class _Warnings(logging.Handler):
@@ -85,14 +83,11 @@ def render(body, css="", tokens=None, allow_warnings=False):
     return pdf
 
 
-DEFAULT = CjkOptions()
-
-
-def p(text, css_class="", options=DEFAULT):
+def p(text, css_class=""):
     """A paragraph through the text pass; ``text`` is a string or a list of runs."""
     runs = [(text, None)] if isinstance(text, str) else text
     attribute = f' class="{css_class}"' if css_class else ""
-    return f"<p{attribute}>{typeset(runs, options)}</p>"
+    return f"<p{attribute}>{typeset(runs)}</p>"
 
 
 def text_of(line):
@@ -157,42 +152,17 @@ def countable(line):
     return sum(counts_as_character(c) for char in line for c in char["text"])
 
 
-# The engine check -------------------------------------------------------------------------
+# The engine's own functions come back ------------------------------------------------------
 
 
-def test_check_engine_accepts_weasyprint_70():
-    justify.check_engine()
-    justify.install()  # again: nothing changes
-    from weasyprint.layout import inline
-    from weasyprint.text.line_break import Layout
-
-    assert inline.justify_line.__wrapped__ is justify._ORIGINALS["justify_line"]
-    assert not getattr(inline.justify_line.__wrapped__, "_bk_cjk_hook", False)
-    assert not getattr(Layout.set_text.__wrapped__, "_bk_cjk_hook", False)
-
-
-def test_check_engine_fails_loudly_when_a_patched_function_is_missing(monkeypatch):
-    from weasyprint.layout import inline
-
-    monkeypatch.delattr(inline, "justify_line")
-    with pytest.raises(RuntimeError, match=r"weasyprint\.layout\.inline\.justify_line is missing"):
-        justify.check_engine()
-    with pytest.raises(RuntimeError, match=r"install weasyprint==70\.0"):
-        justify.install()
-
-
-def test_check_engine_fails_loudly_when_a_signature_changes(monkeypatch):
-    from weasyprint.draw import text
-
-    monkeypatch.setattr(text, "draw_first_line", lambda stream, textbox, matrix: None)
-    with pytest.raises(RuntimeError, match=r"draw_first_line takes \(stream, textbox, matrix\)"):
-        justify.check_engine()
-
-
-def test_check_engine_fails_loudly_on_another_version(monkeypatch):
-    monkeypatch.setattr(weasyprint, "__version__", "71.0")
-    with pytest.raises(RuntimeError, match=r"WeasyPrint 71\.0 is installed, the hook needs 70\.0"):
-        justify.check_engine()
+def test_the_hook_is_in_place_only_inside_its_block():
+    """The autouse fixture holds the hook; a block without typesetting gives the engine its
+    own functions back for its length, even when it ends with an exception."""
+    assert all(engine.installed()[path] for path in ("justify_line", "Layout.set_text"))
+    with pytest.raises(ZeroDivisionError), engine.hooked(typeset=False):
+        assert not any(engine.installed().values())
+        1 / 0  # noqa: B018
+    assert engine.installed()["justify_line"]
 
 
 # Rules on small documents -----------------------------------------------------------------
@@ -237,12 +207,25 @@ def test_r4_last_lines_and_starts(mixed):
         assert paragraph[-1][-1]["x1"] <= RIGHT + 0.01
 
 
-def test_r4_nothing_widens_inside_dashes_and_ellipses(mixed):
-    _, lines, _ = mixed
-    for line in (line for paragraph in lines for line in paragraph):
+def test_r4_nothing_widens_inside_dashes_and_ellipses():
+    """Justified lines widen their gaps (here a Han–Latin gap and a compressed pair leave
+    room to spread), but never the one inside —— or ……: its halves stay one em apart."""
+    texts = [
+        han_text(8) + "——" + han_text(6) + "A" + han_text(12) + "，“" + han_text(20),
+        han_text(9) + "……" + han_text(5) + "2" + han_text(12) + "。“" + han_text(20),
+    ]
+    lines = paragraphs(render("".join(p(text, "flat") for text in texts)), texts)
+    assert len(full_lines(lines)) == 2
+    found = {"—": 0, "…": 0}
+    for line in full_lines(lines):
+        # The fonts draw —— as one two-em glyph (one char, text "——"): nothing can widen
+        # inside it. Drawn as two glyphs, the second starts one em after the first.
+        found["—"] += sum(c["text"] == "——" for c in line)
         for a, b in pairs(line):
-            if a["text"] == b["text"] == "…":
-                assert b["x0"] - a["x0"] == pytest.approx(EM, abs=0.01)
+            if a["text"] == b["text"] and a["text"] in found:
+                found[a["text"]] += 1
+                assert b["x0"] - a["x0"] == pytest.approx(EM, abs=0.01), text_of(line)
+    assert found["—"] >= 1 and found["…"] >= 1, found
 
 
 def test_r5_adjacent_marks_take_one_and_a_half_em(mixed):
@@ -344,10 +327,6 @@ def test_r7_no_lone_last_character():
         assert len(paragraph) == 2 and countable(paragraph[-1]) >= 2, text_of(paragraph[-1])
         assert flush(paragraph[0]) <= TOLERANCE
     assert len(lines[4]) == 1
-    # Switched off for one paragraph: the lone character stays.
-    pdf = render(p(han_text(31), "flat", CjkOptions(avoid_lone_last_line=False)))
-    ((_, last),) = paragraphs(pdf, [han_text(31)])
-    assert countable(last) == 1
 
 
 def test_r1_r2_r3_line_starts_and_ends():
@@ -445,11 +424,8 @@ def test_other_languages_keep_the_engine_behaviour():
     text = "Justified English text keeps the engine's own justification, which widens spaces. " * 3
     html = f'<p lang="en" class="flat">{text.strip()}</p>'
     hooked = read_lines(render(html))
-    justify.uninstall()
-    try:
+    with engine.hooked(typeset=False):
         plain = read_lines(render(html))
-    finally:
-        justify.install()
     assert len(hooked) >= 2 and flush(hooked[0]) <= TOLERANCE
     position = [[(c["text"], round(c["x0"], 3)) for c in line] for line in hooked]
     assert position == [[(c["text"], round(c["x0"], 3)) for c in line] for line in plain]

@@ -11,6 +11,7 @@ import dataclasses
 import io
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import weasyprint
@@ -18,15 +19,36 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from weasyprint.text.fonts import FontConfiguration
 
-from booklet import glyphs, layoutfacts, pipeline, preflight
-from booklet.model import Figure, Paragraph
-from booklet.pipeline import FONTS, STYLES
-from booklet.problems import BuildFailed, Where
+from booklet import engine, pipeline, preflight, profiles
+from booklet.content.glyphs import Coverage
 from booklet.content.validate import read_book
+from booklet.model import Figure, Paragraph
+from booklet.preflight import checks as preflight_checks
+from booklet.preflight.pdf import FontFacts
+from booklet.problems import BuildFailed, Where
+from booklet.typeset.render import Piece
+from booklet.typeset.styles import all_font_faces
 
-from .conftest import MINIMAL_BOOK
+from .conftest import FONTS, MINIMAL_BOOK, PROJECT, STYLES
 
 FONTS_CSS = STYLES / "fonts.css"
+FACES = all_font_faces(STYLES, PROJECT)
+
+
+def check(document, pdf, book, profile="screen", pieces=None, **options) -> preflight.Preflight:
+    """The preflight of one profile on a document and its bytes (made anywhere)."""
+    chosen = profiles.PROFILES[profile]
+    laid = SimpleNamespace(document=document, anchors=engine.anchor_pages(document.pages))
+    return preflight.run(
+        laid,
+        pdf,
+        book,
+        pieces or {},
+        rules=chosen.rules,
+        output=profiles.file_name(book.slug, chosen),
+        faces=FACES,
+        **options,
+    )
 
 
 @dataclasses.dataclass
@@ -34,29 +56,22 @@ class Laid:
     document: weasyprint.Document
     pdf: bytes
     book: object
+    pieces: dict
     problems: tuple
 
     def run(self, profile: str, **options) -> preflight.Preflight:
-        return preflight.run(
-            self.document, self.pdf, self.book, profile=profile, fonts_css=FONTS_CSS, **options
-        )
+        return check(self.document, self.pdf, self.book, profile, self.pieces, **options)
 
 
 def lay_out(patch: pytest.MonkeyPatch, root: Path, out: Path, profile: str = "screen") -> Laid:
     """Build with the pipeline and keep what it hands to the preflight."""
-    documents, pdfs = [], []
-    check_fonts, run = preflight.check_fonts, preflight.run
+    seen = []
+    run = preflight.run
 
-    def fonts_checked(pdf, fonts_css):
-        pdfs.append(pdf)
-        return check_fonts(pdf, fonts_css)
+    def preflighted(laid, pdf, book, pieces, **options):
+        seen.append((laid.document, pdf, pieces))
+        return run(laid, pdf, book, pieces, **options)
 
-    def preflighted(document, pdf, book, **options):
-        documents.append(document)
-        pdfs.append(pdf)
-        return run(document, pdf, book, **options)
-
-    patch.setattr(preflight, "check_fonts", fonts_checked)
     patch.setattr(preflight, "run", preflighted)
     try:
         problems = tuple(
@@ -64,9 +79,10 @@ def lay_out(patch: pytest.MonkeyPatch, root: Path, out: Path, profile: str = "sc
         )
     except BuildFailed as failed:  # once the pipeline stops on preflight errors
         problems = failed.problems
-    assert documents and pdfs, [str(p) for p in problems]
-    book, _ = read_book(root, None, glyphs.coverage(FONTS))
-    return Laid(documents[0], pdfs[0], book, problems)
+    assert seen, [str(p) for p in problems]
+    book, _ = read_book(root, None, Coverage(FONTS))
+    document, pdf, pieces = seen[0]
+    return Laid(document, pdf, book, pieces, problems)
 
 
 def codes(result: preflight.Preflight) -> list[str]:
@@ -95,14 +111,14 @@ FIRST = "  - 这是第一段正文，用来测试。\n"
 
 
 @pytest.fixture(scope="module")
-def real(tmp_path_factory) -> dict[str, Laid]:
-    """The real booklet laid out and finished for the screen and the print profile."""
-    laid = {}
-    with pytest.MonkeyPatch.context() as patch:
-        for profile in ("screen", "print"):
-            out = tmp_path_factory.mktemp(f"real-{profile}")
-            laid[profile] = lay_out(patch, pipeline.PROJECT / "book", out, profile)
-    return laid
+def real(booklet) -> dict[str, Laid]:
+    """The real booklet's screen and print layouts, as the shared build laid them out."""
+    result = booklet.result
+    return {
+        name: Laid(layout.laid.document, layout.pdf, result.book, layout.renderer.pieces, ())
+        for name, layout in result.layouts.items()
+        if name in ("screen", "print")
+    }
 
 
 def test_real_booklet_passes_with_only_the_placeholder_warning(real):
@@ -166,22 +182,15 @@ def test_real_booklet_print_profile(real):
 
 
 def test_page_boxes_are_checked_per_profile(real):
-    screen_as_print = preflight.run(
+    screen_as_print = check(
         real["screen"].document,
         real["screen"].pdf,
         real["screen"].book,
-        profile="print",
-        fonts_css=FONTS_CSS,
+        "print",
         allow_placeholders=True,
     )
     assert "preflight.bleed" in codes(screen_as_print)
-    print_as_screen = preflight.run(
-        real["print"].document,
-        real["print"].pdf,
-        real["print"].book,
-        profile="screen",
-        fonts_css=FONTS_CSS,
-    )
+    print_as_screen = check(real["print"].document, real["print"].pdf, real["print"].book, "screen")
     assert {"preflight.bleed", "preflight.media-box"} <= set(codes(print_as_screen))
 
 
@@ -190,13 +199,7 @@ def test_page_count_not_a_multiple_of_four_is_an_error(real):
     writer.remove_page(len(writer.pages) - 2)
     out = io.BytesIO()
     writer.write(out)
-    result = preflight.run(
-        real["screen"].document,
-        out.getvalue(),
-        real["screen"].book,
-        profile="screen",
-        fonts_css=FONTS_CSS,
-    )
+    result = check(real["screen"].document, out.getvalue(), real["screen"].book, "screen")
     problem = next(p for p in result.problems if p.code == "preflight.page-count")
     assert problem.severity == "error" and "multiple of 4" in problem.message
     assert "×4 ✗" in result.summary()
@@ -207,12 +210,12 @@ def test_filler_pages_are_intentional_blanks_and_other_empty_pages_are_not(real)
     on a verso, and before the back cover); the same empty page under another name is a
     stray page break."""
     laid = real["screen"]
-    pages = layoutfacts.page_facts(laid.document)
+    pages = engine.page_facts(laid.document)
     fillers = [page.number for page in pages if page.name == "filler"]
     assert fillers and len(pages) - 1 in fillers
     assert "preflight.empty-page" not in codes(laid.run("screen"))
     renamed = [dataclasses.replace(p, name="" if p.name == "filler" else p.name) for p in pages]
-    empties, facts = preflight.check_empty_pages(renamed, Where("x.pdf"))
+    empties, facts = preflight_checks.check_empty_pages(renamed, Where("x.pdf"))
     assert [p.message for p in empties] == [f"page {n} is empty" for n in fillers]
     assert facts == fillers
     assert all(p.severity == "warning" and p.code == "preflight.empty-page" for p in empties)
@@ -225,13 +228,9 @@ def test_a_paragraph_that_is_not_laid_out_is_reported_at_its_yaml_place(real):
     extra = Paragraph((("这一段从未排入版面，预检应当发现它。", None),), Where("book/x.yaml", 9, 5))
     changed = dataclasses.replace(first, blocks=(*first.blocks, extra))
     book = dataclasses.replace(book, articles=(changed, *book.articles[1:]))
-    result = preflight.run(
-        laid.document,
-        laid.pdf,
-        book,
-        profile="screen",
-        fonts_css=FONTS_CSS,
-    )
+    pieces = dict(laid.pieces)
+    pieces[first.id] = [*pieces[first.id], Piece("paragraph", extra.text, extra.where)]
+    result = check(laid.document, laid.pdf, book, "screen", pieces)
     missing = [p for p in result.problems if p.code == "preflight.text-missing"]
     assert [str(p.where) for p in missing] == ["book/x.yaml:9:5"]
     assert missing[0].severity == "error"
@@ -243,12 +242,12 @@ def test_toc_numbers_that_disagree_with_the_pages(real):
     """Drop the blank page before the first article: every printed number after it is off
     by one, and the article now opens on a left-hand page."""
     laid = real["screen"]
-    anchors = layoutfacts.anchor_pages(laid.document)
+    anchors = engine.anchor_pages(laid.document.pages)
     first = anchors[laid.book.articles[0].id]
-    assert laid.document.pages[first - 2]._page_box.page_type.name == "filler"
+    assert engine.page_name(laid.document.pages[first - 2]) == "filler"
     pages = [p for number, p in enumerate(laid.document.pages, 1) if number != first - 1]
     document = laid.document.copy(pages)
-    result = preflight.run(document, laid.pdf, laid.book, profile="screen", fonts_css=FONTS_CSS)
+    result = check(document, laid.pdf, laid.book, "screen", laid.pieces)
     wrong = [p for p in result.problems if p.code == "preflight.toc-page"]
     entries = result.facts["toc"]["entries"]
     assert len(wrong) == len(entries) and not result.facts["toc"]["ok"]
@@ -369,13 +368,9 @@ def test_a_figure_whose_photo_is_on_no_page_is_an_error(real):
     figure = Figure("图说", "某某 摄", Where("book/y.yaml", 3, 5), book.root / "images/x.jpg")
     changed = dataclasses.replace(last, blocks=(*last.blocks, figure))
     book = dataclasses.replace(book, articles=(*book.articles[:-1], changed))
-    result = preflight.run(
-        laid.document,
-        laid.pdf,
-        book,
-        profile="screen",
-        fonts_css=FONTS_CSS,
-    )
+    pieces = dict(laid.pieces)
+    pieces[last.id] = [*pieces[last.id], Piece("caption", "图说", figure.where)]
+    result = check(laid.document, laid.pdf, book, "screen", pieces)
     missing = [p for p in result.problems if p.code == "preflight.image-missing"]
     assert [(p.severity, str(p.where)) for p in missing] == [("error", "book/y.yaml:3:5")]
     assert "x.jpg" in missing[0].message
@@ -404,7 +399,7 @@ def render(html: str) -> tuple[weasyprint.Document, bytes]:
 @pytest.fixture
 def empty_book(make_book):
     """A Book with no articles: nothing to find in the text or the contents."""
-    book, _ = read_book(make_book(book=MINIMAL_BOOK), None, glyphs.coverage(FONTS))
+    book, _ = read_book(make_book(book=MINIMAL_BOOK), None, Coverage(FONTS))
     return dataclasses.replace(book, slug="made", articles=())
 
 
@@ -413,7 +408,7 @@ def test_a_forced_page_break_leaves_an_empty_page(empty_book):
         "<p>一</p><div style='break-before: page; break-after: page'></div><p>二</p>"
         "<p style='break-before: page'>三</p>"
     )
-    result = preflight.run(document, pdf, empty_book, profile="screen", fonts_css=FONTS_CSS)
+    result = check(document, pdf, empty_book, "screen")
     assert [(p.severity, p.code, p.message) for p in result.problems] == [
         ("warning", "preflight.empty-page", "page 2 is empty")
     ]
@@ -425,8 +420,8 @@ def test_engine_blank_pages_are_not_empty_pages(empty_book):
     document, pdf = render(
         "<p>一</p><p style='break-before: right'>二</p><p style='break-before: page'>三</p>"
     )
-    assert document.pages[1]._page_box.page_type.blank
-    result = preflight.run(document, pdf, empty_book, profile="screen", fonts_css=FONTS_CSS)
+    assert [p.blank for p in engine.page_facts(document)] == [False, True, False, False]
+    result = check(document, pdf, empty_book, "screen")
     assert codes(result) == []
 
 
@@ -434,7 +429,7 @@ def test_a_character_no_font_has_is_found_as_notdef(empty_book):
     """WeasyPrint 70 draws it as .notdef, logs a warning and gives the font an Encoding CMap
     sending it to CID 0: read from the PDF, with the character named."""
     document, pdf = render("<p>中文\U0010fffd测试</p><p>二</p><p>三</p><p>四</p>")
-    result = preflight.run(document, pdf, empty_book, profile="screen", fonts_css=FONTS_CSS)
+    result = check(document, pdf, empty_book, "screen")
     notdef = [p for p in result.problems if p.code == "preflight.notdef"]
     assert len(notdef) == 1 and "U+10FFFD" in notdef[0].message
     assert "Booklet-Serif" in notdef[0].message
@@ -444,7 +439,7 @@ def test_a_character_no_font_has_is_found_as_notdef(empty_book):
 
 def test_a_font_not_from_the_fonts_folder_is_an_error(empty_book):
     document, pdf = render("<p style='font-family: DejaVu Sans'>Latin text</p>" + "<p>二</p>" * 3)
-    result = preflight.run(document, pdf, empty_book, profile="screen", fonts_css=FONTS_CSS)
+    result = check(document, pdf, empty_book, "screen")
     foreign = [p for p in result.problems if p.code == "preflight.font-foreign"]
     assert len(foreign) == 1 and "DejaVu-Sans" in foreign[0].message
     assert "page 1" in foreign[0].message
@@ -458,7 +453,7 @@ def test_too_wide_image_overflows(empty_book, tmp_path):
         f"<p>一</p><img src='{(tmp_path / 'wide.png').as_uri()}'><p>二</p>"
         + "".join(f"<p style='break-before: page'>{n}</p>" for n in "三四五")
     )
-    result = preflight.run(document, pdf, empty_book, profile="screen", fonts_css=FONTS_CSS)
+    result = check(document, pdf, empty_book, "screen")
     assert codes(result) == ["preflight.overflow"]
     problem = result.problems[0]
     assert problem.message.startswith("page 1: the image ")
@@ -475,28 +470,24 @@ def test_toc_entries_read_from_the_links_and_their_printed_numbers(empty_book):
         "<h1 id='x' style='break-before: page'>第一章</h1><h1 id='y'>第二章</h1>"
         "<h1 id='z'>第三章</h1>"
     )
-    entries = layoutfacts.toc_entries(document)
+    entries = engine.toc_entries(document)
     assert [(e.target, e.title, e.printed, e.page) for e in entries] == [
         ("x", "第一章", 5, 1),
         ("y", "第二章2025年", 2, 1),
         ("z", "第三章", None, 1),
     ]
-    problems, facts = preflight.check_toc(document, empty_book, Where("made.pdf"))
+    anchors = engine.anchor_pages(document.pages)
+    problems, facts = preflight_checks.check_toc(document, anchors, empty_book, Where("made.pdf"))
     assert [p.code for p in problems] == ["preflight.toc-page", "preflight.toc-number"]
     assert "say '第一章' is on page 5; it is on page 2" in problems[0].message
     assert [e["ok"] for e in facts["entries"]] == [False, True, False]
 
 
-def test_run_refuses_an_unknown_profile(real):
-    with pytest.raises(ValueError, match="imposed"):
-        real["screen"].run("imposed")
-
-
-def test_check_fonts_is_kept_for_the_pipeline(real):
-    assert preflight.check_fonts(real["screen"].pdf, FONTS_CSS) == []
-    assert set(preflight.embedded_fonts(real["screen"].pdf)) == {
-        f["base"] for f in real["screen"].run("screen").facts["fonts"]
-    }
+def test_the_font_check_alone_finds_what_the_whole_preflight_finds(real):
+    """The imposed sheets are checked through their pages, and their own fonts alone."""
+    assert preflight.check_fonts(real["screen"].pdf, FACES, "x.pdf") == ()
+    whole = real["screen"].run("screen").facts["fonts"]
+    assert len(whole) == len(FACES)
 
 
 def test_problems_of_several_profiles_are_combined_once(real):
@@ -509,16 +500,15 @@ def test_problems_of_several_profiles_are_combined_once(real):
 
 def test_a_font_embedded_whole_is_not_a_subset_though_tagged():
     """WeasyPrint tags every font it embeds; the program's size tells a subset."""
-    sources = preflight.font_sources(FONTS_CSS)
+    sources = preflight_checks.font_sources(FACES)
     assert sources["Booklet-Serif"] == (FONTS / "NotoSerifCJKsc-Regular.otf").stat().st_size
-    whole = preflight.FontFacts(
+    whole = FontFacts(
         "ABCDEF+Booklet-Serif", "Type0", True, True, sources["Booklet-Serif"], [3], []
     )
     subset = dataclasses.replace(whole, program=300_000)
-    families = preflight.font_families(FONTS_CSS)
-    problems, facts = preflight.check_font_facts([whole, subset], families, Where("x.pdf"), sources)
+    problems, facts = preflight_checks.check_font_facts([whole, subset], FACES, Where("x.pdf"))
     assert [(p.severity, p.code) for p in problems] == [("warning", "preflight.font-not-subset")]
     assert [f["subset"] for f in facts] == [False, True]
     untagged = dataclasses.replace(subset, name="Booklet-Serif", tagged=False)
-    problems, _ = preflight.check_font_facts([untagged], families, Where("x.pdf"), sources)
+    problems, _ = preflight_checks.check_font_facts([untagged], FACES, Where("x.pdf"))
     assert [p.code for p in problems] == ["preflight.font-not-subset"]

@@ -191,13 +191,9 @@ def test_screen_pdf_is_tagged_for_accessibility(profiles):
 
 
 @pytest.fixture(scope="module")
-def real_print(tmp_path_factory):
-    """The real booklet's print file (the one extra build of the real book in the tests)."""
-    out = tmp_path_factory.mktemp("real-print")
-    options = pipeline.Options(out=out, profile="print", allow_placeholders=True)
-    result = pipeline.build(options)
-    (path,) = [p for p in result.written if p.name.endswith("-print.pdf")]
-    return path
+def real_print(booklet):
+    """The real booklet's print file, from the run's shared build of every profile."""
+    return booklet.result.output("print").path
 
 
 @pytest.mark.parametrize("profile", ["screen", "print"])

@@ -23,10 +23,10 @@ from PIL import Image
 
 from booklet import pipeline
 from booklet.content.glyphs import Coverage
-from booklet.pipeline import FONTS
-from booklet.problems import BuildFailed
 from booklet.content.validate import read_book
+from booklet.problems import BuildFailed
 
+from .conftest import FONTS
 from .pdffacts import body_chars, outline
 
 BOOK = {
@@ -63,7 +63,7 @@ def test_any_text_in_any_field_loads_or_fails_with_a_message(field, text):
         root = Path(folder) / "book"
         write_book(root, article)
         try:
-            read_book(root, cwd=root, glyphs=coverage(FONTS))
+            read_book(root, cwd=root, glyphs=Coverage(FONTS))
         except BuildFailed as failed:
             for problem in failed.problems:
                 assert problem.code.startswith("content.")
@@ -86,7 +86,7 @@ def test_any_characters_typed_into_a_yaml_file_load_or_fail_with_a_message(text,
         write_book(root, {})
         (root / "articles" / "a.yaml").write_text(source, "utf-8", errors="surrogatepass")
         try:
-            read_book(root, cwd=root, glyphs=coverage(FONTS))
+            read_book(root, cwd=root, glyphs=Coverage(FONTS))
         except BuildFailed as failed:
             assert failed.problems
             for problem in failed.problems:
@@ -243,6 +243,17 @@ def match_fields(lines: list[str], fields: list[tuple[str, str]], ornaments: str
         raise Mismatch(f"printed after the last field: {rest[:80]!r}")
 
 
+_WARM: list[pipeline.Warm] = []
+
+
+def _warm(options) -> pipeline.Warm:
+    """One warm process for every example (its fonts loaded once): each example's book is
+    new, so nothing laid out is reused, only what does not depend on the book."""
+    if not _WARM:
+        _WARM.append(pipeline.Warm(options))
+    return _WARM[0]
+
+
 def photo() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (900, 600), (40, 90, 160)).save(buffer, "PNG")
@@ -290,7 +301,8 @@ def test_the_pdf_prints_every_field_exactly(
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "book"
         write_book(root, article, {"images/p.png": photo()})
-        result = pipeline.build(pipeline.Options(book=root, out=Path(folder) / "out"))
+        options = pipeline.Options(book=root, out=Path(folder) / "out")
+        result = pipeline.build(options, warm=_warm(options))
         lines = reading_lines(result.reader_path)
         bookmarks = [(level, text) for level, text, _ in outline(result.reader_path.read_bytes())]
     expected = [

@@ -144,6 +144,18 @@ def test_the_server_serves_its_routes_and_nothing_else(served):
     assert request(url, "/", host="localhost")[0] == 200
 
 
+def test_the_page_is_a_template_that_escapes_every_value(served):
+    """A title or a problem that looks like markup or like the template's own syntax
+    prints as text (the page was once filled by string replacement)."""
+    preview, url = served
+    problem = warning(Where("book/a.yaml", 1, 1), "content.x", "{{ state.version }} <i>")
+    preview.succeeded(small_pdf(2), [problem], 0.2, "{{spreads}} <script>x</script>")
+    page = request(url, "/")[2].decode()
+    assert page.count('<img class="page"') == 2
+    assert "<title>{{spreads}} &lt;script&gt;x&lt;/script&gt; — preview</title>" in page
+    assert "{{ state.version }} &lt;i&gt;" in page and "<script>x" not in page
+
+
 def test_events_announce_every_change(served):
     preview, url = served
     port = int(url.rsplit(":", 1)[1].strip("/"))
@@ -178,7 +190,7 @@ def test_a_busy_port_is_a_usage_error(make_book, tmp_path, capsys):
     try:
         port = running.server.server_address[1]
         options = Options(book=make_book(), out=tmp_path / "dist")
-        assert watch.main(options, serve=True, port=port, quiet=False, proof=False) == 2
+        assert watch.main(options, serve=True, port=port, quiet=False) == 2
         assert "[usage.port]" in capsys.readouterr().err
     finally:
         running.stop()
@@ -490,14 +502,13 @@ def test_preview_page_in_chromium(tmp_path):
         tab.press("Escape", 27)
         tab.wait_for("document.getElementById('zoom').hidden", 5, "the zoom to close")
 
-        # A one-phrase edit: the page follows the rebuild within a second of it. (Builds
-        # are counted, not numbered in advance: an edit elsewhere may rebuild meanwhile.)
+        # A one-phrase edit: the page follows the rebuild. (Builds are counted, not numbered
+        # in advance: an edit elsewhere may rebuild meanwhile. How fast is the benchmark's.)
         article.write_text(
             original.replace("山海情长，未来可期。", "山海情长，前程似锦。"), encoding="utf-8"
         )
         while True:
             state = wait_for_build(tab, int(state["attempt"]), "the rebuild after the edit")
-            assert time.time() - float(state["finished"]) < 1.0, "the page refreshed late"
             build = int(state["build"])
             if "前程似锦" in pdf_text(request(url, "/booklet.pdf")[2]):
                 break

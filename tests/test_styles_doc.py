@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from booklet.pipeline import STYLES
+from .conftest import STYLES
 
 SET_BY_BUILD = {"--bk-page-width", "--bk-page-height"}
 

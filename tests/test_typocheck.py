@@ -453,9 +453,6 @@ def plain_weasyprint(paragraphs) -> str:
 
 
 def test_plain_weasyprint_is_ragged_and_uncompressed(tmp_path):
-    from booklet import justify
-
-    justify.uninstall()  # the engine as it comes, even after a typeset build in this process
     paragraphs = source_paragraphs()[45:55]
     report = check_pdf(render(tmp_path, plain_weasyprint(paragraphs)), source_paragraphs=paragraphs)
     totals, s = report.totals(), report.stats

@@ -47,7 +47,7 @@ def supplement(tmp_path_factory):
 
 
 def test_the_supplement_theme_meets_every_rule_in_two_columns(supplement):
-    report = typocheck.check_pdf(supplement.pdf, source_paragraphs=paragraphs_of(supplement))
+    report = typocheck.check_pdf(supplement.reader, source_paragraphs=paragraphs_of(supplement))
     assert_clean(report)
     assert report.stats["full_lines"] > 300  # narrower columns: more lines
 
@@ -60,12 +60,7 @@ def test_the_supplement_theme_passes_the_preflight(supplement):
 def test_the_plain_engine_breaks_the_rules_the_typesetting_keeps(tmp_path):
     """The same booklet with --no-typeset: the report sees what WeasyPrint alone does."""
     result = pipeline.build(pipeline.Options(out=tmp_path, typeset=False))
-    try:
-        report = typocheck.check_pdf(result.reader_path, source_paragraphs=paragraphs_of(result))
-    finally:
-        from booklet import justify
-
-        justify.install()
+    report = typocheck.check_pdf(result.reader, source_paragraphs=paragraphs_of(result))
     totals, stats = report.totals(), report.stats
     assert totals["R4"] > 20 and stats["ragged_pct"] > 10
     assert stats["punct_pairs_compressed"] == 0 and stats["latin_gaps"] == 0
@@ -93,7 +88,9 @@ def test_adversarial_paragraphs_lay_out_without_violations_or_lost_text(make_boo
     # headings with nothing under them, which the report rightly takes for R10 cases.
     first = outline(result.reader_path.read_bytes())[0][2]
     body_pages = range(first, result.pages)  # up to the page before the back cover
-    report = typocheck.check_pdf(result.reader_path, source_paragraphs=ADVERSARIAL, pages=body_pages)
+    report = typocheck.check_pdf(
+        result.reader_path, source_paragraphs=ADVERSARIAL, pages=body_pages
+    )
     assert_clean(report)
 
 
@@ -105,8 +102,10 @@ def test_the_justify_token_turns_justification_off_for_the_whole_booklet(
     longest = sorted(SOURCE.read_text("utf-8").split(), key=len)[-2:]
     article = "id: a\ntitle: 齐行\nbody:\n" + "".join(f"  - {text}\n" for text in longest)
     root = make_book(articles={"a.yaml": article})
-    justified = pipeline.build(pipeline.Options(book=root, out=tmp_path / "on"), tmp_path)
-    assert typocheck.check_pdf(justified.pdf).totals().get("R4", 0) == 0
+    on = pipeline.Options(book=root, out=tmp_path / "on", styles=styles_copy)
+    justified = pipeline.build(on, tmp_path)
+    assert typocheck.check_pdf(justified.reader).totals().get("R4", 0) == 0
     (styles_copy / "overrides.css").write_text(":root { --bk-cjk-justify: start; }\n", "utf-8")
-    ragged = pipeline.build(pipeline.Options(book=root, out=tmp_path / "off"), tmp_path)
-    assert typocheck.check_pdf(ragged.pdf).totals().get("R4", 0) >= 3
+    off = pipeline.Options(book=root, out=tmp_path / "off", styles=styles_copy)
+    ragged = pipeline.build(off, tmp_path)
+    assert typocheck.check_pdf(ragged.reader).totals().get("R4", 0) >= 3

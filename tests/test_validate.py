@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from booklet.problems import BuildFailed, Where
 from booklet.content.validate import read_book
+from booklet.problems import BuildFailed, Where
 
-from .conftest import MINIMAL_ARTICLE, MINIMAL_BOOK
+from .conftest import MINIMAL_ARTICLE, MINIMAL_BOOK, STYLES
 
 ARTICLE_CASES = [
     # (article yaml, code, message fragment, line, col)
@@ -126,7 +126,7 @@ ARTICLE_CASES = [
 def test_broken_article_is_reported_at_its_place(make_book, article, code, fragment, line, col):
     root = make_book(articles={"a.yaml": article})
     with pytest.raises(BuildFailed) as failed:
-        read_book(root, cwd=root)
+        read_book(root, cwd=root, styles=STYLES)
     found = [p for p in failed.value.problems if p.code == code]
     assert found, [str(p) for p in failed.value.problems]
     problem = found[0]
@@ -152,7 +152,7 @@ BOOK_CASES = [
         7,
         5,
     ),
-    (MINIMAL_BOOK + "  - articles/a.yaml\n", "content.duplicate-id", "listed twice", 8, 5),
+    (MINIMAL_BOOK + "  - articles/a.yaml\n", "content.duplicate-file", "listed twice", 8, 5),
     (
         MINIMAL_BOOK.replace("  - articles/a.yaml\n", "  []\n").replace("articles:\n", "articles:"),
         "content.empty-book",
@@ -182,7 +182,7 @@ BOOK_CASES = [
 def test_broken_book_yaml_is_reported_at_its_place(make_book, book, code, fragment, line, col):
     root = make_book(book=book)
     with pytest.raises(BuildFailed) as failed:
-        read_book(root, cwd=root)
+        read_book(root, cwd=root, styles=STYLES)
     found = [p for p in failed.value.problems if p.code == code]
     assert found, [str(p) for p in failed.value.problems]
     assert fragment in str(found[0])
@@ -275,17 +275,22 @@ def test_the_real_book_has_no_content_problems():
     book, warnings = read_book(PROJECT / "book", cwd=PROJECT)
     assert warnings == ()
     assert [a.id for a in book.articles] == ["feature", "commentary", "cdb"]
-    assert MINIMAL_ARTICLE  # the factory's default article is valid too
+
+
+def test_the_factory_book_is_valid(make_book):
+    book, warnings = read_book(make_book(), cwd=None)
+    assert warnings == () and book.articles[0].paragraphs()[0].text == "这是第一段正文，用来测试。"
 
 
 def test_a_character_outside_every_font_is_named_with_its_place(make_book):
     from booklet.content.glyphs import Coverage
-    from booklet.pipeline import FONTS
+
+    from .conftest import FONTS
 
     article = "id: a\ntitle: 标题\nbody:\n  - 第一段。\n  - 表情😀和生僻字𠀀。\n"
     root = make_book(articles={"a.yaml": article})
     with pytest.raises(BuildFailed) as failed:
-        read_book(root, cwd=root, glyphs=coverage(FONTS))
+        read_book(root, cwd=root, glyphs=Coverage(FONTS))
     messages = [str(p) for p in failed.value.problems]
     assert messages == [
         "articles/a.yaml:5:5: error: no font in fonts/ has the character '😀' (U+1F600), "
@@ -299,11 +304,12 @@ def test_a_character_outside_every_font_is_named_with_its_place(make_book):
 
 def test_rare_characters_the_fonts_have_pass(make_book):
     from booklet.content.glyphs import Coverage
-    from booklet.pipeline import FONTS
+
+    from .conftest import FONTS
 
     article = "id: a\ntitle: 嘉陵江碕石\nbody:\n  - 碕石、夏坝、AMOLED、12吋。\n"
     root = make_book(articles={"a.yaml": article})
-    book, _ = read_book(root, cwd=root, glyphs=coverage(FONTS))
+    book, _ = read_book(root, cwd=root, glyphs=Coverage(FONTS))
     assert book.articles[0].title == "嘉陵江碕石"
 
 
@@ -312,11 +318,12 @@ def test_a_character_only_some_fonts_have_is_a_warning_naming_it_and_them(make_b
     heading would fall back to a font outside fonts/ and fail the build's font check, with
     no word of which character. The warning names it, its place and the faces without it."""
     from booklet.content.glyphs import Coverage
-    from booklet.pipeline import FONTS
+
+    from .conftest import FONTS
 
     article = "id: a\ntitle: 标题\nbody:\n  - 波兰文Ąą与Ą。\n"
     root = make_book(articles={"a.yaml": article})
-    _, warnings = read_book(root, cwd=root, glyphs=coverage(FONTS))
+    _, warnings = read_book(root, cwd=root, glyphs=Coverage(FONTS))
     assert [(str(w.where), w.severity, w.code) for w in warnings] == [
         ("articles/a.yaml:4:5", "warning", "content.glyph-partial")
     ] * 2

@@ -8,9 +8,6 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from . import images, schema
-from .glyphs import Coverage
-from .load import YList, YMap, load_yaml
 from booklet.model import (
     Article,
     Book,
@@ -25,6 +22,10 @@ from booklet.model import (
     Section,
 )
 from booklet.problems import BuildFailed, Problem, Where, did_you_mean, error, relative, warning
+
+from . import images, schema
+from .glyphs import Coverage
+from .load import YList, YMap, load_yaml
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # C0/C1 controls, and invisible format characters an editor cannot see in a YAML file.

@@ -13,7 +13,6 @@ Routes, and nothing else (no files are read by path):
 
 from __future__ import annotations
 
-import html
 import ipaddress
 import json
 import re
@@ -23,9 +22,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import jinja2
+
 from booklet.problems import Problem, summary
+
 from .proof import PdfPages, encode_png, spread_label, spreads
 
 HOST = "127.0.0.1"
@@ -327,208 +330,58 @@ class Handler(BaseHTTPRequestHandler):
 
 # -- the page -------------------------------------------------------------------------------
 
+_PAGE = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parent)),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+).get_template("page.html")
+
+
+@dataclass(frozen=True)
+class Slot:
+    side: str
+    number: int | None  # None: no page here, a blank as wide as the page beside it
+    width: float
+    height: float
+
 
 def page_html(state: State) -> str:
-    title = state.title or "Booklet"
-    return (
-        _TEMPLATE.replace("{{title}}", html.escape(title))
-        .replace("{{version}}", str(state.version))
-        .replace("{{status}}", status_html(state))
-        .replace("{{problems}}", problems_html(state))
-        .replace("{{spreads}}", spreads_html(state))
+    return _PAGE.render(
+        state=state,
+        title=state.title or "Booklet",
+        status=status_text(state),
+        heading="Problems" if state.attempt == 0 else f"Problems: {summary(state.problems)}",
+        spreads=spread_slots(state) if state.good_build else [],
+        thumb_dpi=THUMB_DPI,
+        zoom_dpi=ZOOM_DPI,
     )
 
 
-def status_html(state: State) -> str:
+def status_text(state: State) -> str:
     if state.attempt == 0:
-        text = "building…" if state.building else "waiting for the first build"
+        return "building…" if state.building else "waiting for the first build"
+    when = time.strftime("%H:%M:%S", time.localtime(state.finished_at))
+    if state.failed:
+        shown = (
+            f"showing build {state.good_build}, the last good one"
+            if state.good_build
+            else "no good build yet"
+        )
+        text = f"build {state.attempt} failed at {when} ({state.seconds:.2f} s); {shown}"
     else:
-        when = time.strftime("%H:%M:%S", time.localtime(state.finished_at))
-        if state.failed:
-            shown = (
-                f"showing build {state.good_build}, the last good one"
-                if state.good_build
-                else "no good build yet"
-            )
-            text = f"build {state.attempt} failed at {when} ({state.seconds:.2f} s); {shown}"
-        else:
-            text = (
-                f"build {state.good_build}: {state.pages} pages, "
-                f"built at {when} in {state.seconds:.2f} s"
-            )
-        if state.building:
-            text += " · rebuilding…"
-    css = "failed" if state.failed else "ok"
-    return (
-        f'<span id="state" class="{css}" data-attempt="{state.attempt}" '
-        f'data-build="{state.good_build}" data-building="{str(state.building).lower()}" '
-        f'data-finished="{state.finished_at:.3f}">'
-        f"{html.escape(text)}</span>"
-    )
+        text = (
+            f"build {state.good_build}: {state.pages} pages, "
+            f"built at {when} in {state.seconds:.2f} s"
+        )
+    return text + (" · rebuilding…" if state.building else "")
 
 
-def problems_html(state: State) -> str:
-    heading = "Problems" if state.attempt == 0 else f"Problems: {summary(state.problems)}"
-    items = "".join(
-        f'<li class="{html.escape(p.severity)}" data-code="{html.escape(p.code)}">'
-        f"{html.escape(str(p))}</li>"
-        for p in state.problems
-    )
-    css = ' class="failed"' if state.failed else ""
-    return f'<h2{css}>{html.escape(heading)}</h2><ul id="problems">{items}</ul>'
-
-
-def spreads_html(state: State) -> str:
-    if not state.good_build:
-        return '<p class="none">No booklet yet: fix the problems above and save.</p>'
+def spread_slots(state: State) -> list[dict]:
     out = []
     for spread in spreads(state.pages):
         slots = []
         for side, number, other in zip(("left", "right"), spread, spread[::-1], strict=True):
-            if number is None:  # the width of the page beside it, left blank
-                width, height = state.page_sizes[other - 1]
-                slots.append(
-                    f'<div class="slot {side} empty"><div class="blank" '
-                    f'style="aspect-ratio: {width:.1f} / {height:.1f}"></div>'
-                    '<span class="number"></span></div>'
-                )
-                continue
-            width, height = state.page_sizes[number - 1]
-            src = f"/page/{number}.png?b={state.good_build}&amp;dpi={THUMB_DPI}"
-            slots.append(
-                f'<div class="slot {side}"><img class="page" data-page="{number}" '
-                f'src="{src}" width="{round(width)}" height="{round(height)}" '
-                f'alt="page {number}" loading="lazy" title="page {number}: click to zoom">'
-                f'<span class="number">{number}</span></div>'
-            )
-        label = spread_label(spread)
-        out.append(f'<figure class="spread" data-pages="{label}">{"".join(slots)}</figure>')
-    return "".join(out)
-
-
-_TEMPLATE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{title}} — preview</title>
-<style>
-:root { --page-h: 360px; --gutter: #8a8a8a; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, sans-serif; background: var(--gutter); color: #111; }
-header { position: sticky; top: 0; z-index: 2; display: flex; gap: 1em; align-items: baseline;
-  flex-wrap: wrap; padding: .5em 1em; background: #222; color: #eee; }
-header h1 { font-size: 1.1em; margin: 0; }
-header a { color: #9cf; }
-header label { font-size: .9em; color: #ccc; }
-#size { vertical-align: middle; width: 8em; }
-#state.failed { color: #ff8a80; font-weight: bold; }
-#live { margin-left: auto; font-size: .9em; color: #aaa; }
-#live.on::before { content: "● "; color: #6c6; }
-#live.off::before { content: "○ "; color: #c66; }
-#problems-box { margin: 0; padding: .5em 1em; background: #fafafa; border-bottom: 1px solid #ccc; }
-#problems-box h2 { font-size: 1em; margin: 0 0 .3em; }
-#problems-box h2.failed { color: #c00; }
-#problems { margin: 0; padding-left: 1.2em; font-family: ui-monospace, monospace; font-size: 13px; }
-#problems li { margin: .15em 0; white-space: pre-wrap; }
-#problems li.error { color: #c00; }
-#problems li.warning { color: #8a5a00; }
-#spreads { display: flex; flex-wrap: wrap; gap: 28px; padding: 24px; justify-content: center; }
-.spread { margin: 0; display: flex; }
-.slot { display: flex; flex-direction: column; align-items: center; }
-.slot img, .slot .blank { display: block; height: var(--page-h); width: auto; }
-.slot img { background: #fff; cursor: zoom-in; box-shadow: 0 1px 4px rgba(0,0,0,.4); }
-.slot.left img { border-right: 1px solid #999; }
-.slot .number { color: #fff; font-weight: 600; min-height: 1.45em; margin-top: .3em; }
-.none { color: #fff; font-size: 1.2em; }
-#zoom { position: fixed; inset: 0; z-index: 5; background: rgba(20,20,20,.88);
-  display: flex; flex-direction: column; align-items: center; justify-content: center; }
-#zoom[hidden] { display: none; }
-#zoom img { max-height: calc(100vh - 4em); max-width: 96vw; background: #fff;
-  box-shadow: 0 2px 12px #000; cursor: zoom-out; }
-#zoom p { color: #eee; margin: .5em 0 0; }
-</style>
-</head>
-<body data-version="{{version}}">
-<header><h1 id="title">{{title}}</h1><span id="status">{{status}}</span>
-<a href="/booklet.pdf" target="_blank">PDF</a>
-<label>size <input id="size" type="range" min="150" max="900" step="10"></label>
-<span id="live" class="off">live</span></header>
-<section id="problems-box">{{problems}}</section>
-<main id="spreads">{{spreads}}</main>
-<div id="zoom" hidden><img alt=""><p></p></div>
-<script>
-"use strict";
-const zoom = document.getElementById("zoom");
-let zoomed = 0;
-function pageImage(n) { return document.querySelector('img.page[data-page="' + n + '"]'); }
-function showZoom(n) {
-  const thumb = pageImage(n);
-  if (!thumb) { closeZoom(); return; }
-  zoomed = n;
-  zoom.querySelector("img").src = thumb.src.replace(/dpi=\\d+/, "dpi=__ZOOM_DPI__");
-  zoom.querySelector("img").alt = "page " + n;
-  const count = document.querySelectorAll("img.page").length;
-  zoom.querySelector("p").textContent = "page " + n + " of " + count +
-    " — ← → to turn, Esc or click to close";
-  zoom.hidden = false;
-}
-function closeZoom() { zoomed = 0; zoom.hidden = true; }
-document.addEventListener("click", e => {
-  const img = e.target.closest("img.page");
-  if (img) showZoom(Number(img.dataset.page));
-});
-zoom.addEventListener("click", closeZoom);
-document.addEventListener("keydown", e => {
-  if (!zoomed) return;
-  if (e.key === "Escape") closeZoom();
-  else if (e.key === "ArrowRight" && pageImage(zoomed + 1)) showZoom(zoomed + 1);
-  else if (e.key === "ArrowLeft" && pageImage(zoomed - 1)) showZoom(zoomed - 1);
-});
-let want = Number(document.body.dataset.version), busy = false;
-async function refresh() {
-  if (busy) return;
-  busy = true;
-  try {
-    while (want !== Number(document.body.dataset.version)) {
-      const target = want;
-      const response = await fetch("/", {cache: "no-store"});
-      const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-      for (const id of ["title", "status", "problems-box", "spreads"])
-        document.getElementById(id).innerHTML = doc.getElementById(id).innerHTML;
-      document.title = doc.title;
-      document.body.dataset.version = doc.body.dataset.version;
-      if (Number(doc.body.dataset.version) < target) break;
-      if (zoomed) showZoom(zoomed);
-    }
-  } catch (err) {
-    setTimeout(refresh, 500);
-  } finally {
-    busy = false;
-  }
-}
-function connect() {
-  const live = document.getElementById("live");
-  const events = new EventSource("/events");
-  events.addEventListener("open", () => { live.className = "on"; });
-  events.addEventListener("error", () => { live.className = "off"; });
-  events.addEventListener("state", e => {
-    want = JSON.parse(e.data).version;
-    refresh();
-  });
-}
-connect();
-const size = document.getElementById("size");
-function setSize(px) {
-  document.documentElement.style.setProperty("--page-h", px + "px");
-  size.value = px;
-}
-setSize(Number(localStorage.getItem("booklet-page-height")) || 360);
-size.addEventListener("input", () => {
-  setSize(size.value);
-  localStorage.setItem("booklet-page-height", size.value);
-});
-</script>
-</body>
-</html>
-""".replace("__ZOOM_DPI__", str(ZOOM_DPI))
+            width, height = state.page_sizes[(number or other) - 1]
+            slots.append(Slot(side, number, width, height))
+        out.append({"label": spread_label(spread), "slots": slots})
+    return out

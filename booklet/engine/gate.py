@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 from functools import cache
@@ -90,10 +91,8 @@ def check() -> None:
     """Raise EngineMismatch unless the engine is the pinned one; then remember the engine's
     own functions, which the hook calls and always puts back."""
     for module_name, path in (*justify.PATCHED, ("weasyprint.pdf.fonts", "Font.subset")):
-        try:
+        with contextlib.suppress(ImportError, AttributeError):  # problems() says so
             _ORIGINALS.setdefault((module_name, path), resolve(module_name, path))
-        except (ImportError, AttributeError):
-            pass
     found = problems()
     if found:
         raise EngineMismatch(

@@ -31,15 +31,17 @@ def _counted(function: Callable, name: str, calls: Counter) -> Callable:
     return counting
 
 
+# When a test sets a Counter here, every replacement put in place counts its calls, by the
+# attribute path of the function it replaces.
+counting: Counter | None = None
+
+
 @contextmanager
-def hooked(
-    typeset: bool = True, subsets: SubsetMemo | None = None, calls: Counter | None = None
-) -> Iterator[None]:
+def hooked(typeset: bool = True, subsets: SubsetMemo | None = None) -> Iterator[None]:
     """Lay out and write with the Chinese typesetting hook (``typeset``) and a memo of font
-    subsets (``subsets``, kept by a long-lived process); without them, the engine as it
-    comes. Whatever was in place before is put back on leaving, however the block ends, so
-    a build never changes the engine for the next one. ``calls`` (tests) counts each
-    replacement's calls by attribute path."""
+    subsets (``subsets``); without them, the engine as it comes. Whatever was in place
+    before is put back on leaving, however the block ends, so a build never changes the
+    engine for the next one."""
     gate.check()
     originals = gate.originals_table()
     wanted: dict[tuple[str, str], object] = {}
@@ -49,9 +51,9 @@ def hooked(
     subset_key = ("weasyprint.pdf.fonts", "Font.subset")
     original_subset = originals[subset_key]
     wanted[subset_key] = subsets.wrap(original_subset) if subsets else original_subset
-    if calls is not None:
+    if counting is not None:
         wanted = {
-            key: _counted(function, key[1], calls) if function is not originals[key] else function
+            key: function if function is originals[key] else _counted(function, key[1], counting)
             for key, function in wanted.items()
         }
     saved = []
@@ -70,7 +72,7 @@ def installed() -> dict[str, bool]:
     """For each patched function, whether a replacement is in place now."""
     originals = gate.originals_table()
     found = {}
-    for (module_name, path) in (*justify.PATCHED, ("weasyprint.pdf.fonts", "Font.subset")):
+    for module_name, path in (*justify.PATCHED, ("weasyprint.pdf.fonts", "Font.subset")):
         owner, name = _owner(module_name, path)
         found[path] = getattr(owner, name) is not originals.get((module_name, path))
     return found

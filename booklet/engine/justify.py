@@ -1,7 +1,7 @@
 """The Chinese typesetting hook: replacements for six WeasyPrint 70.0 functions (text layout,
 line layout, drawing) that apply booklet/typeset/cjk.py's rules to Chinese (lang zh*) text.
 
-The rules come from booklet/cjk.py; this module applies them where the engine can see the
+The rules come from booklet/typeset/cjk.py; this module applies them where the engine can see the
 text, without adding boxes (each extra inline box costs WeasyPrint about as much as a short
 line). ``booklet.engine.hooked(typeset=True)`` puts these in place of six engine functions
 for the length of a build, and always gives the engine its own back:

@@ -18,10 +18,9 @@ from pypdf import PdfReader
 from booklet import engine
 from booklet.model import Book
 from booklet.problems import Problem, Where
+from booklet.profiles import PRINT, PROOF, SCREEN, Rules
 from booklet.typeset.render import Piece
 from booklet.typeset.styles import FontFace
-
-from booklet.profiles import PRINT, PROOF, SCREEN, Rules
 
 from .checks import (
     check_empty_pages,
@@ -85,7 +84,9 @@ def run(
 
 def check_fonts(pdf: bytes, faces: list[FontFace], output: str) -> tuple[Problem, ...]:
     """The font checks alone, on a file made from checked pages (the imposed sheets)."""
-    found, _facts = check_font_facts(read_fonts(PdfReader(io.BytesIO(pdf)), pdf), faces, Where(output))
+    found, _facts = check_font_facts(
+        read_fonts(PdfReader(io.BytesIO(pdf)), pdf), faces, Where(output)
+    )
     return tuple(found)
 
 

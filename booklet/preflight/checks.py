@@ -13,12 +13,12 @@ from pypdf import PdfReader
 from booklet import engine
 from booklet.engine import PX_PER_MM, squeeze
 from booklet.model import Book, Figure
-from booklet.problems import Problem, Where, error, warning
+from booklet.problems import Where, error, warning
 from booklet.profiles import Rules
 from booklet.typeset.render import Piece
 from booklet.typeset.styles import FontFace
 
-from .pdf import FontFacts, _SUBSET_TAG, page_boxes  # noqa: F401
+from .pdf import _SUBSET_TAG, FontFacts, page_boxes  # noqa: F401
 
 BOX_TOLERANCE_MM = 0.1
 PRINT_MIN_PPI = 150  # below: error in the press files
@@ -81,9 +81,7 @@ def check_pages(reader: PdfReader, book: Book, rules: Rules, output: Where):
             message = f"page {number}{_and_more(bad_bleed)} has a bleed of {shown} mm, not {rules.bleed_mm:g} mm on every side"
             hint = "the print profile sets @page { bleed: 3mm } (styles/profiles/print.css)"
         else:
-            message = (
-                f"page {number}{_and_more(bad_bleed)} of the {rules.name} PDF has a bleed ({shown} mm)"
-            )
+            message = f"page {number}{_and_more(bad_bleed)} of the {rules.name} PDF has a bleed ({shown} mm)"
             hint = "only the print profile has bleed; remove bleed from the other profiles' styles"
         problems.append(error(output, "preflight.bleed", message, hint))
     if bad_media:
@@ -101,6 +99,7 @@ def check_pages(reader: PdfReader, book: Book, rules: Rules, output: Where):
 
 def _and_more(items: list) -> str:
     return f" (and {len(items) - 1} more)" if len(items) > 1 else ""
+
 
 # --- 2. fonts -------------------------------------------------------------------------------
 
@@ -199,7 +198,6 @@ def check_font_facts(fonts: list[FontFacts], faces: list[FontFace], output: Wher
                 )
             )
     return problems, facts
-
 
 
 # --- 3. images and 4. placeholders ------------------------------------------------------

@@ -175,4 +175,3 @@ def _notdef_characters(font) -> list[str]:
             if int(m[1], 16) in gids:
                 names[int(m[1], 16)] = bytes.fromhex(m[2].decode()).decode("utf-16-be", "replace")
     return sorted(names.get(g, "?") for g in gids)
-

@@ -42,7 +42,7 @@ How a sheet is built
   crop marks at the four outer corners of the spread (0.25 pt lines, 4 mm long, starting
   3 mm or the bleed, whichever is larger, outside the trim; none at the spine, which is
   folded, not cut) and a dashed fold mark on the spine line above and below the spread
-  (booklet/marks.py). No text label: it would need a font, and a print file embeds every
+  (booklet/press/marks.py). No text label: it would need a font, and a print file embeds every
   font it uses.
 * Output: annotations (links), the outline and the structure tree of the input are not
   carried over (a print file). The PDF version of the input is kept. No /ID, no dates:

@@ -16,6 +16,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from booklet.model import Book, Paragraph, Run, squeeze
+from booklet.problems import Where
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 Typeset = Callable[[Sequence[Run]], Markup]

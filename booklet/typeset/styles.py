@@ -73,9 +73,7 @@ def font_faces(path: Path, shown_as: str, text: str | None = None) -> list[FontF
 
 
 def all_font_faces(styles: Path, cwd: Path) -> list[FontFace]:
-    return [
-        face for path in stylesheets(styles) for face in font_faces(path, relative(path, cwd))
-    ]
+    return [face for path in stylesheets(styles) for face in font_faces(path, relative(path, cwd))]
 
 
 def _urls(tokens):

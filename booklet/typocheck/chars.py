@@ -1,6 +1,6 @@
 """Character classes of the typography report: Han, Latin, Chinese punctuation and its ink side.
 
-Kept apart from booklet/cjk.py on purpose: the report judges what the pipeline produced,
+Kept apart from booklet/typeset/cjk.py on purpose: the report judges what the pipeline produced,
 so it does not share the pipeline's own definitions.
 
 Ink sides are those of Simplified Chinese forms (GB/T 15834, clreq): ，。、；：？！ and the

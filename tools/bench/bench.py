@@ -24,6 +24,9 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).resolve()
+sys.path.insert(0, str(PROJECT))  # the generated books come from the tests' fixtures
+from tests.fixtures.books import make_fixture  # noqa: E402
+
 BOOK = PROJECT / "book"
 RESULTS = PROJECT / "bench" / "results" / "latest.json"
 PYTHON = sys.executable
@@ -284,48 +287,6 @@ def measure_warm(book: Path, work: Path, runs: int, cold: Sequence[float], say: 
         "seconds": summarize(seconds),
         "warm_over_cold": ratio(seconds, cold),
     }
-
-
-# ---------------------------------------------------------------- fixture books
-
-
-def make_fixture(source: Path, dest: Path, times: int) -> Path:
-    """Copy a book folder to dest with its articles repeated `times` times.
-
-    Copy 1 keeps the original files and ids; copy k ≥ 2 of articles/x.yaml is
-    articles/x-rk.yaml with the article id and any explicit section ids suffixed -rk
-    (not -k: a section's default id is the article's id and its number).
-    book.yaml is the same but for the longer article list.
-    """
-    import yaml
-
-    if times < 1:
-        raise ValueError("times must be at least 1")
-    shutil.copytree(source, dest)
-    book = yaml.safe_load((source / "book.yaml").read_text("utf-8"))
-    listed = list(book["articles"])
-    articles = list(listed)
-    for k in range(2, times + 1):
-        for entry in listed:
-            path = Path(entry)
-            data = yaml.safe_load((source / path).read_text("utf-8"))
-            data["id"] = f"{data.get('id') or path.stem}-r{k}"
-            for section in data.get("sections") or []:
-                if isinstance(section, dict) and section.get("id"):
-                    section["id"] = f"{section['id']}-r{k}"
-            copy = path.with_name(f"{path.stem}-r{k}{path.suffix}")
-            dump_yaml(dest / copy, data)
-            articles.append(copy.as_posix())
-    book["articles"] = articles
-    dump_yaml(dest / "book.yaml", book)
-    return dest
-
-
-def dump_yaml(path: Path, data: dict) -> None:
-    import yaml
-
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1_000_000)
-    path.write_text(text, "utf-8")
 
 
 # ---------------------------------------------------------------- measurements
