@@ -286,7 +286,7 @@ def lay_out(book, name, options, warm, cwd, clock, problems, progress) -> Layout
     with clock.stage("render"):
         sheet = styles.Stylesheets(options.styles, book, name)
         entry = sheet.entry(out)
-        page = render.Page(stylesheet=entry, base=out, fonts=styles.FONT_CREDITS)
+        page = render.Page(stylesheet=entry, base=out, fonts=styles.FONT_CREDITS, cwd=cwd)
         typeset = cjk.typeset if options.typeset else render.plain
         renderer = render.Renderer(book, page, typeset)
     fetcher = engine.FolderFetcher([book.root, options.styles, options.fonts])

@@ -36,6 +36,7 @@ class Page:
     stylesheet: str  # the CSS entry inside <style>: @layer order and @imports
     base: Path  # the folder the HTML is resolved from (relative URLs start here)
     fonts: tuple[str, ...]  # font names for the colophon
+    cwd: Path = Path()  # what the places (Where) of the book are relative to
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,11 @@ class Renderer:
                 record(kind, s, where)
             return typeset([(s, None)])
 
+        def src(where: Where) -> str:
+            """A place as the value of data-src: the file relative to the book folder, line
+            and column (the preview's page-to-source map reads it from the layout)."""
+            return source_place(where, book.root, page.cwd)
+
         def plain(s: str, kind: str | None = None, where: Where | None = None) -> Markup:
             if kind:
                 record(kind, s, where)
@@ -114,6 +120,7 @@ class Renderer:
                 "text": text,
                 "plain": plain,
                 "record": record,
+                "src": src,
                 "image_url": lambda path: url_from(page.base, path),
             }
         )
@@ -148,6 +155,15 @@ class Renderer:
             stylesheet=Markup(self.page.stylesheet) if with_stylesheet else "",
             body=Markup("\n").join(part.body for part in parts),
         )
+
+
+def source_place(where: Where, root: Path, cwd: Path) -> str:
+    """``file:line:col`` with the file relative to the book folder (as an editor opens it
+    from there), whatever folder the build ran in."""
+    path = Path(where.file)
+    path = (cwd / path).resolve() if not path.is_absolute() else path
+    file = path.relative_to(root).as_posix() if path.is_relative_to(root) else where.file
+    return f"{file}:{where.line}:{where.col}"
 
 
 def contents_ids(book: Book) -> list[str]:
