@@ -1,3 +1,3 @@
-"""Chinese booklets from structured YAML: load, validate, render, typeset, paginate, finish."""
+"""Chinese booklets from structured YAML: content, typeset, engine, compose, press, preflight, editor."""
 
 __version__ = "0.1.0"

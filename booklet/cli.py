@@ -145,7 +145,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="port of the preview page on 127.0.0.1 (default: 8765; 0 picks a free one)",
     )
-    p.add_argument("--quiet", action="store_true", help="print only problems")
+    p.add_argument("--quiet", action="store_true", help="print only problems and the paths written")
     return p
 
 

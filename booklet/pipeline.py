@@ -1,4 +1,4 @@
-"""Options, the caches a long-lived process keeps (Warm), and build(): the stages in order, timed.
+"""One build: the stages in order, timed, with the options they read and the caches they keep.
 
 build() = read (content and styles checked together) → lay out each layout a profile needs
 (under the scoped engine hook) → finish each profile's PDF → preflight → collect the files →
@@ -23,6 +23,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from booklet import engine, outputs, preflight, profiles
 from booklet.compose import paginate
+from booklet.content import images
 from booklet.content.glyphs import Coverage
 from booklet.content.validate import read_book
 from booklet.model import Book
@@ -116,6 +117,7 @@ class Warm:
         self.styles = options.styles.resolve()
         self.fonts_folder = options.fonts.resolve()
         self.subsets = engine.SubsetMemo()
+        self.image_verdicts = images.Verdicts()  # each photo decoded once while unchanged
         self._fonts: FontConfiguration | None = None
         self._faces: dict[Path, list[styles.FontFace]] | None = None
         self._coverage: Coverage | None = None
@@ -245,7 +247,7 @@ def build(
     if errors or (options.strict and problems):
         raise BuildFailed(problems)
     first = layouts[wanted[0].layout]
-    files = collect(book, wanted, pdfs, first, checked, problems, options, clock)
+    files = collect(book, wanted, pdfs, first, checked, problems, options, cwd, clock)
     with clock.stage("save"):
         outputs.write_set(
             options.out.resolve(),
@@ -272,7 +274,9 @@ def read(options: Options, warm: Warm, cwd: Path) -> tuple[Book, list[Problem]]:
     """The book, read and checked, and the stylesheets checked: every problem of both."""
     css = csslint.check(options.styles, cwd)
     try:
-        book, found = read_book(options.book, cwd, warm.coverage(), options.styles)
+        book, found = read_book(
+            options.book, cwd, warm.coverage(), options.styles, warm.image_verdicts
+        )
     except BuildFailed as failed:
         raise BuildFailed([*failed.problems, *css]) from None
     if any(p.severity == "error" for p in css):
@@ -302,7 +306,7 @@ def lay_out(book, name, options, warm, cwd, clock, problems, progress) -> Layout
         laid = paginate.lay_out(renderer, setter, cache, progress)
     with clock.stage("write"), engine.engine_log() as write_records:
         # Tagging is read when writing, the image options when rendering: give both.
-        info = finish.pdf_info(book, len(laid.document.pages))
+        info = finish.pdf_info(book, len(laid.document.pages), name in profiles.TYPE_AREA_BOX)
         pdf = engine.write_pdf(laid.document, info, render_options)
     shown = styles.shown(options.styles, cwd)
     engine_problems = engine.log_problems([*records, *write_records], shown)
@@ -380,20 +384,11 @@ def check(book, wanted, layouts, pdfs, options, faces, problems) -> dict[str, Pr
     return checked
 
 
-def collect(book, wanted, pdfs, first: Layout, checked, problems, options, clock) -> list[Output]:
+def collect(book, wanted, pdfs, first, checked, problems, options, cwd, clock) -> list[Output]:
     """Every file of the build, with its bytes and target path."""
     out = options.out.resolve()
     files = [Output(p.name, out / profiles.file_name(book.slug, p), pdfs[p.name]) for p in wanted]
-    report = {
-        "book": book.slug,
-        # Timings vary from run to run; the report, like the PDFs, must not.
-        "profiles": {
-            name: {k: v for k, v in result.facts.items() if k != "ms"}
-            for name, result in checked.items()
-        },
-        "problems": [str(p) for p in problems],
-    }
-    data = json.dumps(report, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    data = preflight_report(book, checked, problems, cwd)
     files.append(Output("preflight", out / f"{book.slug}-preflight.json", data))
     if options.html:
         html = first.html().encode("utf-8")
@@ -407,6 +402,40 @@ def collect(book, wanted, pdfs, first: Layout, checked, problems, options, clock
                 files.append(Output("proof", out / "proof" / f"page-{number:03d}.png", png))
             files.append(Output("proof", out / "proof" / "spreads.png", proof.contact_sheet(pages)))
     return files
+
+
+def preflight_report(book: Book, checked: dict, problems: list[Problem], cwd: Path) -> bytes:
+    """The preflight as JSON, the same on every machine: no timings, and every place
+    relative to the book folder (the folder the build ran in does not show)."""
+
+    def place(text: str) -> str:
+        file, sep, rest = text.partition(":")
+        path = (cwd / file).resolve() if file and not Path(file).is_absolute() else Path(file)
+        if path.is_relative_to(book.root):
+            return path.relative_to(book.root).as_posix() + sep + rest
+        return text
+
+    def shown(value):
+        if isinstance(value, dict):
+            return {k: place(v) if k == "where" else shown(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [shown(v) for v in value]
+        return value
+
+    report = {
+        "book": book.slug,
+        "profiles": {
+            name: shown({k: v for k, v in result.facts.items() if k != "ms"})
+            for name, result in checked.items()
+        },
+        "problems": [
+            str(
+                dataclasses.replace(p, where=dataclasses.replace(p.where, file=place(p.where.file)))
+            )
+            for p in problems
+        ],
+    }
+    return json.dumps(report, ensure_ascii=False, indent=2, default=str).encode("utf-8")
 
 
 def _say(line: str) -> None:

@@ -59,7 +59,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 def relative(path: Path, base: Path) -> str:
-    """A path as the editor sees it: relative to the working directory when possible."""
+    """A path as the editor sees it: relative to ``base`` (the working folder) when it can be."""
     try:
         return str(path.resolve().relative_to(base.resolve()))
     except ValueError:

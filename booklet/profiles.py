@@ -18,6 +18,10 @@ LAYOUTS: dict[str, dict] = {
 }
 
 
+# The layouts whose PDF carries each page's type area as its ArtBox (not the press files).
+TYPE_AREA_BOX = frozenset({"screen", "proof"})
+
+
 @dataclass(frozen=True)
 class Rules:
     """What a profile's pages are held to by the preflight."""

@@ -120,7 +120,7 @@ sections:
 
 @pytest.fixture(scope="session")
 def make_book_module(tmp_path_factory) -> Path:
-    """A small two-article book shared by a module's tests (built once per module)."""
+    """A small two-article book folder, written once per session (tests copy it to edit it)."""
     root = tmp_path_factory.mktemp("small") / "book"
     (root / "articles").mkdir(parents=True)
     (root / "book.yaml").write_text(SMALL_BOOK, encoding="utf-8")

@@ -143,7 +143,10 @@ def test_import_costs_add_up_per_package():
 
 def test_package_of():
     assert bench.package_of("/x/lib/python3.11/site-packages/pypdf/_writer.py") == "pypdf"
-    assert bench.package_of(str(bench.PROJECT / "booklet" / "cjk.py")) == "booklet (this project)"
+    assert (
+        bench.package_of(str(bench.PROJECT / "booklet" / "typeset" / "cjk.py"))
+        == "booklet (this project)"
+    )
     assert bench.package_of("~") == "built-ins (C)"
 
 

@@ -125,7 +125,7 @@ def test_halt_positions_in_runs_of_marks():
 )
 def test_latin_gaps(text, expected):
     assert latin_gaps(text) == expected
-    assert has_pair_or_gap(text) == bool(expected) or bool(halt_positions(text))
+    assert has_pair_or_gap(text) == (bool(expected) or bool(halt_positions(text)))
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ deterministic and atomic."""
 
 from __future__ import annotations
 
+import base64
 import http.server
 import io
 import os
@@ -53,6 +54,26 @@ def gif() -> bytes:
     return buffer.getvalue()
 
 
+def photo(fmt: str, size=(800, 600)) -> bytes:
+    """A photo with detail in it (noise), so that its compressed data is long."""
+    buffer = io.BytesIO()
+    Image.effect_noise(size, 60).convert("RGB").save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def truncated(data: bytes) -> bytes:
+    return data[: len(data) * 2 // 3]
+
+
+def one_byte_changed(data: bytes) -> bytes:
+    at = len(data) // 2
+    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">{}</svg>'
+LINKING_OUT = SVG.format('<image xlink:href="file:///etc/passwd" width="9" height="9"/>')
+
+
 def figure_article(image: str) -> str:
     return f"id: a\ntitle: 标题\nbody:\n  - 段落。\n  - figure:\n      image: {image}\n      caption: 图说\n"
 
@@ -64,7 +85,7 @@ IMAGE_CASES = [
         "images/broken.jpg",
         b"\xff\xd8\xff\xe0 not really a jpeg",
         "content.image-bad",
-        "cannot be read",
+        "damaged",
     ),
     (
         "images/bomb.png",
@@ -93,10 +114,54 @@ IMAGE_CASES = [
         "content.image-bad",
         "event handlers",
     ),
+    # Files that passed as good: decoded whole now, and SVG read as XML in any encoding.
+    ("images/cut.jpg", truncated(photo("JPEG")), "content.image-bad", "damaged"),
+    ("images/cut.png", truncated(photo("PNG")), "content.image-bad", "damaged"),
+    ("images/flipped.png", one_byte_changed(photo("PNG")), "content.image-bad", "damaged"),
+    (
+        "images/utf16.svg",
+        SVG.format("<script>alert(1)</script>").encode("utf-16"),
+        "content.image-bad",
+        "scripts",
+    ),
+    (
+        "images/nested.svg",
+        SVG.format(
+            '<image width="9" height="9" xlink:href="data:image/svg+xml;base64,'
+            + base64.b64encode(LINKING_OUT.encode()).decode()
+            + '"/>'
+        ).encode(),
+        "content.image-bad",
+        "references to other files",
+    ),
+    (
+        "images/entity.svg",
+        b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        + SVG.format("<text>&x;</text>").encode(),
+        "content.image-bad",
+        "document type",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "data", "code", "fragment"), IMAGE_CASES)
+def test_a_plain_svg_and_whole_photos_pass(make_book):
+    plain = SVG.format(
+        '<defs><linearGradient id="g"/></defs><rect fill="url(#g)" width="9" height="9"/>'
+        '<image width="4" height="4" xlink:href="data:image/png;base64,iVBORw0KGgo="/>'
+    )
+    for name, data in (
+        ("images/ok.svg", plain.encode("utf-16")),
+        ("images/ok.jpg", photo("JPEG")),
+        ("images/ok.png", photo("PNG")),
+    ):
+        root = make_book(articles={"a.yaml": figure_article(name)}, images=[(name, data)])
+        book, _ = read_book(root, cwd=root)
+        assert book.articles[0].figures()[0].image.name == name.split("/")[1]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "code", "fragment"), IMAGE_CASES, ids=[case[0] for case in IMAGE_CASES]
+)
 def test_bad_image_is_refused_with_its_place(make_book, name, data, code, fragment):
     root = make_book(articles={"a.yaml": figure_article(name)}, images=[(name, data)])
     with pytest.raises(BuildFailed) as failed:
@@ -306,9 +371,8 @@ def rebuild(tmp_path, monkeypatch, previous_output, styles_copy, build_cli):
     """A copy of the good book and of its output folder in tmp_path (the working folder),
     and a function running build.py on them: rebuild(*options) → (status, stdout, stderr).
 
-    --quiet: problems, the Aborted line and written paths are printed all the same; the
-    progress line is not (build.ProgressLine holds the sys.stderr of the moment build.py was
-    imported, a file pytest has closed since, and writes to it after a second).
+    --quiet: problems, the Aborted line and written paths are printed all the same, and
+    no progress line comes between them.
     """
     shutil.copytree(previous_output[0], tmp_path / "book")
     shutil.copytree(previous_output[1], tmp_path / "out")
@@ -445,7 +509,7 @@ def test_stylesheet_urls_to_outside_files_are_refused(
 ):
     url, requested = web
     (styles_copy / "leak.svg").symlink_to(outside / "secret.svg")
-    if "leak.css" in css:  # any *.css linked into styles/ is read by the CSS lint (the bug)
+    if "leak.css" in css:  # a stylesheet linked into styles/ from outside: never read
         (styles_copy / "leak.css").symlink_to(outside / "secret.css")
     names = {"file": outside.as_uri(), "web": url, "styles": styles_copy.as_uri()}
     (styles_copy / "overrides.css").write_text(css.format(**names), encoding="utf-8")
@@ -497,7 +561,7 @@ def test_text_naming_outside_files_prints_literally_and_reads_none(
     out = tmp_path / "out"  # ../outside/ seen from the HTML in out/ is the outside folder
     status, stdout, err = build_cli(
         *("--book", root, "--out", out, "--profile", "all", "--html", "--allow-placeholders"),
-        "--quiet",  # see rebuild()
+        "--quiet",  # the paths written, one a line
     )
     assert status == 0, err
     written = [Path(line) for line in stdout.split()]
@@ -677,8 +741,22 @@ CLI_CASES = [
         image("images/broken.jpg", b"\xff\xd8\xff\xe0 not really a jpeg"),
         f"{A}:6:14",
         "content.image-bad",
-        "cannot be read",
+        "damaged",
         id="corrupt-image",
+    ),
+    pytest.param(
+        image("images/cut.jpg", truncated(photo("JPEG"))),
+        f"{A}:6:14",
+        "content.image-bad",
+        "cannot be decoded whole",
+        id="truncated-jpeg",
+    ),
+    pytest.param(
+        image("images/utf16.svg", SVG.format("<script>alert(1)</script>").encode("utf-16")),
+        f"{A}:6:14",
+        "content.image-bad",
+        "scripts",
+        id="utf16-svg-script",
     ),
     pytest.param(
         image("images/bomb.png", png_header_only(100_000, 100_000)),
@@ -829,9 +907,11 @@ import os, sys, time
 sys.path.insert(0, {project!r})
 from booklet import outputs
 real = open
+opened = []
 def slow_open(file, mode="r", *args, **kwargs):
     handle = real(file, mode, *args, **kwargs)
-    if "w" in mode:
+    opened.append(file)
+    if "w" in mode and len(opened) == 3:  # two files of the set written, the third half
         write = handle.write
         def half_then_wait(data):
             write(data[: len(data) // 2])
@@ -842,15 +922,18 @@ def slow_open(file, mode="r", *args, **kwargs):
     return handle
 outputs.open = slow_open
 import build
-sys.exit(build.main(["--book", {book!r}, "--out", {out!r}, "--quiet"]))
+sys.exit(build.main(["--book", {book!r}, "--out", {out!r}, "--quiet", "--profile", "all"]))
 """
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
 def test_a_build_killed_while_writing_leaves_the_last_pdf(make_book, tmp_path, sig):
+    """Killed with two files of five written and the third half: every file of the last
+    build is as it was, the build says so (or, killed outright, the next build tidies)."""
     root = make_book()
     out = tmp_path / "out"
-    good = pipeline.build(pipeline.Options(book=root, out=out)).reader
+    good = pipeline.build(pipeline.Options(book=root, out=out, profile="all")).reader
+    before = folder_bytes(out)
     (root / "articles" / "a.yaml").write_text(
         MINIMAL_ARTICLE + "  - 新的一段。\n", encoding="utf-8"
     )
@@ -866,21 +949,25 @@ def test_a_build_killed_while_writing_leaves_the_last_pdf(make_book, tmp_path, s
         child.kill()
     assert (out / "test-book.pdf").read_bytes() == good
     hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+    shown = {name: data for name, data in folder_bytes(out).items() if not name.startswith(".")}
+    assert shown == before  # the whole set of the last build, nothing new beside it
     if sig == signal.SIGKILL:
-        # Nothing can clean up after SIGKILL: the half-written temporary file stays, hidden,
-        # beside the intact last PDF, until the next build removes it.
-        assert len(hidden) == 1 and re.fullmatch(r"\.test-book\.pdf\..+\.tmp", hidden[0]), hidden
-        assert 0 < (out / hidden[0]).stat().st_size < len(good)
+        # Nothing can clean up after SIGKILL: the temporary files stay, hidden, beside the
+        # intact last set, until the next build removes them.
+        assert len(hidden) == 3 and all(re.fullmatch(r"\..+\.\d+\..+\.tmp", h) for h in hidden)
         assert len(PdfReader(out / "test-book.pdf").pages) % 4 == 0  # still a whole PDF
         rebuilt = pipeline.build(pipeline.Options(book=root, out=out))
         assert rebuilt.reader != good
         assert "新的一段" in "".join(
             page.extract_text() for page in PdfReader(rebuilt.reader_path).pages
         )
+        assert not any(p.name.startswith(".") for p in out.iterdir())
     else:
         assert hidden == []
-        assert "Traceback" not in child.stderr.read()
-    assert sorted(p.name for p in out.iterdir()) == ["test-book-preflight.json", "test-book.pdf"]
+        err = child.stderr.read()
+        assert "Traceback" not in err and "Interrupted. Nothing was written." in err
+        assert child.returncode == 128 + sig
+    assert sorted(p.name for p in out.iterdir()) == sorted(before)
 
 
 def test_css_mistakes_are_reported_at_their_file_line_and_column(tmp_path, make_book):

@@ -1,4 +1,4 @@
-"""Tests for booklet.impose: page order, placement by TrimBox, clipping, boxes, creep, marks."""
+"""Tests for booklet.press.impose: page order, placement by TrimBox, clipping, boxes, creep, marks."""
 
 from __future__ import annotations
 
@@ -381,7 +381,7 @@ def test_creep_too_large_is_an_error():
 # --- marks ----------------------------------------------------------------------------------------
 
 
-def test_marks_in_registration_colour_and_no_unembedded_font(tmp_path):
+def test_marks_in_registration_colour_and_no_text_outside_the_pages(tmp_path):
     pdf = imposed(8, True)
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     assert all(outside == "" for _, _, outside in halves_text(pdf))  # marks only, no text
@@ -444,6 +444,10 @@ def test_mixed_trim_sizes_are_refused():
 def test_unreadable_or_empty_input_is_an_error():
     with pytest.raises(ImposeError, match="cannot read"):
         impose(b"not a pdf")
+    empty = io.BytesIO()
+    pypdf.PdfWriter().write(empty)
+    with pytest.raises(ImposeError, match="has no pages"):
+        impose(empty.getvalue())
 
 
 @pytest.mark.parametrize(

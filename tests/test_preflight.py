@@ -267,6 +267,8 @@ def test_placeholder_warns_on_screen_and_stops_print(make_book, tmp_path, monkey
     assert result.facts["placeholders"][0]["caption"] == "占位图说"
 
     printed = lay_out(monkeypatch, root, tmp_path / "print", "print")
+    assert "preflight.placeholder" in [p.code for p in printed.problems if p.severity == "error"]
+    assert not (tmp_path / "print").exists()  # the build stopped: nothing written
     result = printed.run("print")
     assert [(p.severity, p.code) for p in result.problems] == [("error", "preflight.placeholder")]
     allowed = printed.run("print", allow_placeholders=True)
@@ -483,11 +485,13 @@ def test_toc_entries_read_from_the_links_and_their_printed_numbers(empty_book):
     assert [e["ok"] for e in facts["entries"]] == [False, True, False]
 
 
-def test_the_font_check_alone_finds_what_the_whole_preflight_finds(real):
-    """The imposed sheets are checked through their pages, and their own fonts alone."""
-    assert preflight.check_fonts(real["screen"].pdf, FACES, "x.pdf") == ()
-    whole = real["screen"].run("screen").facts["fonts"]
-    assert len(whole) == len(FACES)
+def test_the_font_check_alone_finds_what_the_whole_preflight_finds(empty_book):
+    """The imposed sheets are checked through their pages, and their own fonts alone: on a
+    PDF with a foreign font, the font check finds what the whole preflight finds of fonts."""
+    document, pdf = render("<p style='font-family: DejaVu Sans'>Latin</p>" + "<p>二</p>" * 3)
+    whole = [p for p in check(document, pdf, empty_book).problems if ".font" in p.code]
+    alone = preflight.check_fonts(pdf, FACES, "made.pdf")
+    assert alone and list(alone) == whole
 
 
 def test_problems_of_several_profiles_are_combined_once(real):

@@ -18,7 +18,7 @@ MM = 72 / 25.4
 
 @pytest.fixture(scope="module")
 def profiles(tmp_path_factory, make_book_module):
-    """A small four-article book built with --profile all (placeholders allowed)."""
+    """The small two-article book built with --profile all (placeholders allowed)."""
     out = tmp_path_factory.mktemp("profiles")
     options = pipeline.Options(
         book=make_book_module, out=out, profile="all", allow_placeholders=True
@@ -144,8 +144,9 @@ def test_proof_has_the_proof_mark_and_type_area_outlines(profiles):
 
 
 def test_print_pdf_sets_text_in_black_ink_alone(profiles, real_print):
-    """Body text, greys and rules are DeviceCMYK with no cyan, magenta or yellow in the
-    print file (small type in four inks blurs on press); the screen file stays RGB."""
+    """Body text and grey text (bylines, running heads) are DeviceCMYK with no cyan, magenta
+    or yellow in the print file (small type in four inks blurs on press); the screen file
+    stays RGB."""
     files, _ = profiles
     for path in (files["small-book-print.pdf"], real_print):
         with pdfplumber.open(path) as pdf:
@@ -154,9 +155,12 @@ def test_print_pdf_sets_text_in_black_ink_alone(profiles, real_print):
         assert body
         colours = {c["non_stroking_color"] for c in body}
         assert colours == {(0, 0, 0, 1)}, colours
+        greys = {c["non_stroking_color"] for c in chars if "Sans" in c["fontname"]}
+        greys = {g for g in greys if len(g) == 4}  # the accent colour stays as the theme sets it
+        assert greys and all(g[:3] == (0, 0, 0) and 0 < g[3] < 1 for g in greys - {(0, 0, 0, 1)})
     with pdfplumber.open(files["small-book.pdf"]) as pdf:
         body = [c for page in pdf.pages for c in page.chars if "Serif" in c["fontname"]]
-    assert all(len(c["non_stroking_color"]) == 3 for c in body)
+    assert body and all(len(c["non_stroking_color"]) == 3 for c in body)
 
 
 def test_every_output_passes_qpdf_and_embeds_every_font(profiles):
@@ -165,6 +169,7 @@ def test_every_output_passes_qpdf_and_embeds_every_font(profiles):
         check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
         assert check.returncode == 0, (path.name, check.stdout[-300:])
         fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True)
+        assert fonts.stdout.splitlines()[2:], path.name
         for row in fonts.stdout.splitlines()[2:]:
             assert row.split()[-5:-3] == ["yes", "yes"], (path.name, row)
 

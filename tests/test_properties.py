@@ -65,6 +65,7 @@ def test_any_text_in_any_field_loads_or_fails_with_a_message(field, text):
         try:
             read_book(root, cwd=root, glyphs=Coverage(FONTS))
         except BuildFailed as failed:
+            assert failed.problems
             for problem in failed.problems:
                 assert problem.code.startswith("content.")
                 assert problem.where.file.endswith(".yaml")
@@ -107,7 +108,7 @@ PUNCTUATION = (
 )
 # Shared glyphs that come from the fonts' substitutions (GSUB), not their cmaps: found by
 # this test. ― (U+2015) is set with the glyph of — (U+2014); see
-# test_a_dash_sharing_a_glyph_keeps_its_character.
+# test_two_characters_drawn_with_one_glyph_are_named_before_the_text_goes_wrong.
 SUBSTITUTED = {"―": "—"}
 
 

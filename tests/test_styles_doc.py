@@ -42,5 +42,6 @@ def test_book_readme_documents_every_content_field():
 
     readme = (PROJECT / "book" / "README.md").read_text("utf-8")
     fields = {*schema.BOOK, *schema.ARTICLE, *schema.SECTION, *schema.BYLINE, *schema.FIGURE}
+    fields |= {*schema.FACTS, *schema.FACT}
     fields |= set(schema.BLOCK_KINDS) | set(schema.PAGE)
     assert {f for f in fields if f"`{f}`" not in readme and f"`{f}:" not in readme} == set()

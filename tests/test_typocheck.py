@@ -290,6 +290,21 @@ def with_line(index: int, text: str | None = None, **opts) -> Doc:
     return doc.para(*P2).para(*P3)
 
 
+def pages_doc(short: int | None) -> Doc:
+    """Four pages of body text, each full (24 lines) but page ``short`` (9 lines). Each page
+    opens with its own first line (the same line at the same height on several pages is a
+    running head)."""
+    doc = Doc()
+    for number in range(4):
+        if number:
+            doc.new_page()
+        first = ("甲乙丙丁"[number] + P1[0][1:], *P1[1:])
+        paragraphs = (first, P3) if number == short else (first, P2, P3, P1, P2)
+        for lines in paragraphs:
+            doc.para(*lines)
+    return doc
+
+
 CASES = {
     "R1": (lambda: with_line(2, "，协作中独具辨识度的“浙涪现象”；从经验"), {"R1": 1}),
     "R2": (lambda: with_line(1, "绵延30余载的双向奔赴，书写了东西部协“"), {"R2": 1}),
@@ -306,14 +321,16 @@ CASES = {
     "R6 punctuation": (lambda: with_line(4, "色低碳等“ 5G”新领域。"), {"R6": 1}),
     "R7": (lambda: Doc().para(*P1[:-1], "域。").para(*P2), {"R7": 1}),
     "R8 indent": (lambda: Doc().para(*P1).para(*P2, indent=1.0).para(*P3), {"R8": 1}),
-    "R8 spacing": (lambda: Doc().para(*P1).skip(6).para(*P2).para(*P3), {"R8": 1}),
+    # 6 pt more before a paragraph: it and the lines after it are off the grid too (P3).
+    "R8 spacing": (lambda: Doc().para(*P1).skip(6).para(*P2).para(*P3), {"R8": 1, "P3": 5}),
+    # The line written for a 2 em indent, set without it: spread over 2 em more (R13).
     "R8 after heading": (
         lambda: Doc().para(*P1).heading("政治引领").para(*P2, indent=0.0),
-        {"R8": 1},
+        {"R8": 1, "R13": 1},
     ),
     "R9 pitch": (
         lambda: Doc().para(*P1[:2], last=False).skip(3).para(*P1[2:], indent=0.0).para(*P2),
-        {"R9": 1},
+        {"R9": 1, "P3": 2},
     ),
     "R9 body size": (lambda: clean_doc(size=9.0), {"R9": 1}),
     "R9 loose": (lambda: clean_doc(pitch=2.2), {"R9": 1}),
@@ -328,6 +345,15 @@ CASES = {
     "R11 nesting": (lambda: with_line(4, "色低碳等‘新领域’。"), {"R11": 1}),
     "R12 radical": (lambda: with_line(4, "色低碳等新领域⺠。"), {"R12": 1}),
     "R12 space": (lambda: with_line(4, "色低碳等新 领域。"), {"R12": 1}),
+    # Two characters fewer, spread to the edge: 0.15 em more in each gap.
+    "R13": (lambda: with_line(1, "绵延三十余载的“双向奔赴”，书写了东"), {"R13": 1}),
+    "P2": (lambda: clean_doc().put(414, 70 + 16 * 1.75 * 10.5, "溢"), {"P2": 1}),
+    "P5": (lambda: pages_doc(short=1), {"P5": 1}),
+    "P5 article end": (lambda: pages_doc(short=3), {}),
+    "P7": (  # pages 2, 3 and 4 blank: two pairs in a row
+        lambda: Doc(folio=False).para(*P1).new_page().new_page().new_page().new_page().para(*P2),
+        {"P7": 2},
+    ),
 }
 
 

@@ -9,21 +9,27 @@ import pytest
 
 from booklet import pipeline, typocheck
 from booklet.pipeline import PROJECT
+from booklet.typocheck import Tolerances
+from booklet.typocheck.layout import Layout, read_pdf
 
 from .conftest import SOURCE
 from .pdffacts import outline
 
-RULES = [f"R{n}" for n in range(1, 13)]
+RULES = [f"R{n}" for n in range(1, 14)]  # the line rules; the page rules: test_composition
 
 
 def paragraphs_of(result: pipeline.Result) -> list[str]:
     return [p.text for a in result.book.articles for p in a.paragraphs()]
 
 
-def assert_clean(report: typocheck.Report) -> None:
-    problems = [f"p.{v.page} {v.rule} {v.line[:30]} — {v.detail}" for v in report.violations]
+def assert_clean(report: typocheck.Report, rules=RULES) -> None:
+    problems = [
+        f"p.{v.page} {v.rule} {v.line[:30]} — {v.detail}"
+        for v in report.violations
+        if v.rule in rules
+    ]
     assert problems == []
-    assert report.totals() == dict.fromkeys(RULES, 0)
+    assert {rule: report.totals()[rule] for rule in rules} == dict.fromkeys(rules, 0)
 
 
 def test_the_booklet_meets_every_rule(booklet):
@@ -47,8 +53,13 @@ def supplement(tmp_path_factory):
 
 
 def test_the_supplement_theme_meets_every_rule_in_two_columns(supplement):
+    """R1–R12 (R13, loose lines, is not met yet in 14-character columns: a break the rules
+    forbid leaves room that only re-breaking the lines before it could share out)."""
     report = typocheck.check_pdf(supplement.reader, source_paragraphs=paragraphs_of(supplement))
-    assert_clean(report)
+    assert_clean(report, RULES[:12])
+    pages, _, _ = read_pdf(supplement.reader, None)
+    layout = Layout(pages, Tolerances())
+    assert max(len(page.columns) for page in layout.pages) == 2  # the body, in two columns
     assert report.stats["full_lines"] > 300  # narrower columns: more lines
 
 

@@ -207,15 +207,11 @@ def test_two_articles_with_one_id_are_reported_at_the_second(make_book):
 
 def test_a_billion_laughs_fails_at_once(make_book):
     """Aliases of aliases would multiply into 9^8 values: refused at the first alias."""
-    import time
-
     levels = "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 9))
     article = "id: a\ntitle: 标题\nl0: &l0 [哈, 哈, 哈, 哈, 哈, 哈, 哈, 哈, 哈]\n" + levels
     root = make_book(articles={"a.yaml": article + "body:\n  - 段落。\n"})
-    start = time.perf_counter()
     with pytest.raises(BuildFailed) as failed:
         read_book(root, cwd=root)
-    assert time.perf_counter() - start < 1
     assert [p.code for p in failed.value.problems] == ["content.yaml-syntax"]
     assert failed.value.problems[0].where == Where("articles/a.yaml", 4, 10)
 

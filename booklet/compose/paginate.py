@@ -1,4 +1,4 @@
-"""HTML + styles → the booklet's pages, laid out part by part, fetching only allowed files.
+"""HTML + styles → the booklet's pages, laid out part by part and joined into one document.
 
 The booklet is laid out in parts (booklet/typeset/render.py): the front matter, each article, the
 back cover. An article opens on a recto, so each part's first page number follows from the

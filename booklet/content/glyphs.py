@@ -90,9 +90,6 @@ class Coverage:
     def __contains__(self, char: str) -> bool:
         return bool(self._hb.hb_set_has(self._set, ord(char)))
 
-    def __len__(self) -> int:
-        return self._hb.hb_set_get_population(self._set)
-
     def missing(self, text: str) -> list[tuple[int, str]]:
         """(index, character) of each character no font can set; spaces and controls pass."""
         return [(i, c) for i, c in enumerate(text) if not c.isspace() and c not in self]

@@ -25,18 +25,18 @@ BOOK = {
         datetime.date, "publication date, YYYY-MM-DD; also the PDF's creation date", True
     ),
     "language": Field(TEXT, "language tag of the text; zh-Hans (Simplified Chinese)", True),
-    "edition": Field(TEXT, "版次, e.g. 第一版, on the title page"),
+    "edition": Field(TEXT, "版次, e.g. 第一版, in the colophon"),
     "description": Field(TEXT, "one sentence, the PDF's subject field and the back cover"),
     "source_note": Field(TEXT, "where the content comes from, printed in the colophon"),
     "keywords": Field(list, "list of keywords for the PDF metadata"),
     "articles": Field(
         list, "the articles in reading order: paths relative to the book folder", True
     ),
-    "page": Field(dict, "page options: size (A5, A4, B5 or [width, height] in mm)"),
+    "page": Field(dict, "page options: size (A5, A4, B5, A6 or [width, height] in mm)"),
     "theme": Field(TEXT, "the look: a file name in styles/themes/ without .css (default booklet)"),
 }
 PAGE = {
-    "size": Field((str, list), "A5, A4, B5, or [width, height] in millimetres"),
+    "size": Field((str, list), "A5, A4, B5, A6, or [width, height] in millimetres"),
 }
 ARTICLE = {
     "id": Field(TEXT, "short unique name, used in links: letters, digits and -", True),

@@ -195,6 +195,7 @@ def read_book(
     cwd: Path | None = None,
     glyphs: Coverage | None = None,
     styles: Path | None = None,
+    verdicts: images.Verdicts | None = None,
 ) -> tuple[Book, tuple[Problem, ...]]:
     """Read and check a book folder: the Book and its warnings, or BuildFailed with all problems.
 
@@ -204,6 +205,7 @@ def read_book(
     cwd = cwd or Path.cwd()
     root = root.resolve()
     check = Checker(root, cwd, glyphs)
+    check.verdicts = verdicts or images.Verdicts()
     book_file = root / "book.yaml"
     raw = _load(book_file, check)
     if isinstance(raw, YMap) and isinstance(raw.get("date"), str):
@@ -553,7 +555,7 @@ def _figure(item: YMap, check: Checker) -> Figure | None:
                 "check the file name, or set placeholder: true until the photo arrives",
             )
             image = None
-        elif image is not None and (trouble := images.problem_with(image)):
+        elif image is not None and (trouble := check.verdicts.check(image)):
             check.error(
                 data.value_where["image"],
                 "content.image-bad",

@@ -235,7 +235,8 @@ class Rebuilder:
 
 
 def main(options: pipeline.Options, *, serve: bool, port: int, quiet: bool) -> int:
-    """Build, then rebuild on every change until Ctrl-C or SIGTERM; exit status 0."""
+    """Build, then rebuild on every change until Ctrl-C or SIGTERM; exit status 0, or 2 when
+    the preview's port cannot be served."""
     stop = threading.Event()
     rebuild: Rebuilder | None = None
     previous = {}

@@ -7,43 +7,34 @@
 - ``engine_log`` / ``log_problems``: the engine's log captured as problems.
 - ``write_pdf``: one write with metadata, labels and a content-derived file identifier.
 - ``page_facts``, ``toc_entries``, ``page_name``, ``join``: facts read from the layout.
+- ``installed``: which replacements are in place now (tests read it).
 """
 
 from .facts import (  # noqa: I001
     PX_PER_MM,
-    PX_PER_PT,
-    ImageBox,
-    Overflow,
     PageFacts,
     TOC_ANCHOR,
-    TocEntry,
     page_facts,
-    squeeze,
     anchor_pages,
     toc_entries,
 )
-from .fetcher import FolderFetcher, RefusedURL
-from .gate import ENGINE_VERSION, EngineMismatch, check
+from .fetcher import FolderFetcher
+from .gate import ENGINE_VERSION, EngineMismatch, check, subsetter_missing
 from .hook import hooked, installed
 from .log import engine_log, log_problems
-from .pages import join, page_name, subsetter_missing
+from .pages import join, page_name
 from .subsets import SubsetMemo
 from .write import PdfInfo, write_pdf
 
 __all__ = [
     "ENGINE_VERSION",
     "PX_PER_MM",
-    "PX_PER_PT",
     "TOC_ANCHOR",
     "EngineMismatch",
     "FolderFetcher",
-    "ImageBox",
-    "Overflow",
     "PageFacts",
     "PdfInfo",
-    "RefusedURL",
     "SubsetMemo",
-    "TocEntry",
     "anchor_pages",
     "check",
     "engine_log",
@@ -53,7 +44,6 @@ __all__ = [
     "log_problems",
     "page_facts",
     "page_name",
-    "squeeze",
     "subsetter_missing",
     "toc_entries",
     "write_pdf",

@@ -86,6 +86,14 @@ def originals_table() -> dict[tuple[str, str], object]:
     return _ORIGINALS
 
 
+def subsetter_missing() -> bool:
+    """Whether HarfBuzz's subsetter is absent (WeasyPrint then subsets with fontTools, ten
+    times slower): a fact of the installed engine, told to the editor as a warning."""
+    from weasyprint.text.ffi import harfbuzz_subset
+
+    return harfbuzz_subset is None
+
+
 @cache
 def check() -> None:
     """Raise EngineMismatch unless the engine is the pinned one; then remember the engine's

@@ -414,6 +414,10 @@ def _spread(box, gaps, amount, x_advance):
     return x_advance
 
 
+# A justified line is loose when a gap between characters widens by more than this (em).
+LOOSE_EM = 0.1
+
+
 def _justify_line(context, line, extra_width):
     if not _is_chinese(line.style) or line.style["direction"] != "ltr":
         return _ORIGINALS["justify_line"](context, line, extra_width)
@@ -422,6 +426,12 @@ def _justify_line(context, line, extra_width):
     leaves = _leaves(line)
     gaps = _find_gaps(leaves, cjk.justifiable) or _find_gaps(leaves, cjk.separable)
     count = sum(len(found) for found in gaps.values())
+    if not count or extra_width / count > LOOSE_EM * line.style["font_size"]:
+        # Few places to widen (Latin beside a few Han characters): spread over every gap
+        # between characters, Latin letters included, rather than leave holes.
+        wider = _find_gaps(leaves, cjk.spreadable)
+        if (more := sum(len(found) for found in wider.values())) > count:
+            gaps, count = wider, more
     if count:
         _spread(line, gaps, extra_width / count, 0)
     return None

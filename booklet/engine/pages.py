@@ -1,4 +1,4 @@
-"""Pages of a laid-out document: their names, joining parts, and the subsetter's presence."""
+"""Pages of laid-out documents: their names, and joining parts into one document."""
 
 from __future__ import annotations
 
@@ -12,10 +12,3 @@ def join(document, pages: list):
     """One document of ``pages`` (from any documents laid out with the same fonts), with
     ``document``'s metadata: written as one PDF, links and bookmarks across parts resolve."""
     return document.copy(pages)
-
-
-def subsetter_missing() -> bool:
-    """Whether HarfBuzz's subsetter is absent (WeasyPrint then subsets with fontTools)."""
-    from weasyprint.text.ffi import harfbuzz_subset
-
-    return harfbuzz_subset is None

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from booklet import engine
 from booklet.model import Book
 from booklet.problems import Problem, Where
-from booklet.profiles import PRINT, PROOF, SCREEN, Rules
+from booklet.profiles import Rules
 from booklet.typeset.render import Piece
 from booklet.typeset.styles import FontFace
 
@@ -35,7 +35,7 @@ from .checks import (
 from .pdf import read_fonts
 from .summary import Preflight
 
-__all__ = ["PRINT", "PROOF", "SCREEN", "Preflight", "Rules", "check_fonts", "combine", "run"]
+__all__ = ["Preflight", "check_fonts", "combine", "run"]
 
 FULL_BLEED_PAGES = frozenset({"cover", "back", "filler"})  # margin 0: no type area to overflow
 

@@ -11,14 +11,14 @@ from PIL import Image
 from pypdf import PdfReader
 
 from booklet import engine
-from booklet.engine import PX_PER_MM, squeeze
-from booklet.model import Book, Figure
+from booklet.engine import PX_PER_MM
+from booklet.model import Book, Figure, squeeze
 from booklet.problems import Where, error, warning
 from booklet.profiles import Rules
 from booklet.typeset.render import Piece
 from booklet.typeset.styles import FontFace
 
-from .pdf import _SUBSET_TAG, FontFacts, page_boxes  # noqa: F401
+from .pdf import FontFacts, page_boxes
 
 BOX_TOLERANCE_MM = 0.1
 PRINT_MIN_PPI = 150  # below: error in the press files

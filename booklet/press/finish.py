@@ -1,4 +1,4 @@
-"""What every PDF of the booklet carries besides its pages (metadata, labels), and the
+"""What the press adds to laid-out pages: the metadata and labels every PDF carries, and the
 editors' proof outlines drawn over the pages."""
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ def label_ranges(count: int) -> list[tuple[int, dict]]:
     ]
 
 
-def pdf_info(book: Book, pages: int) -> PdfInfo:
-    return PdfInfo(metadata(book), "zh-CN", label_ranges(pages))
+def pdf_info(book: Book, pages: int, type_area: bool = False) -> PdfInfo:
+    return PdfInfo(metadata(book), "zh-CN", label_ranges(pages), type_area)
 
 
 def outline_type_area(pdf: bytes, pages: list[PageFacts]) -> bytes:

@@ -156,8 +156,8 @@ class ImposeOptions:
     #: Total creep compensation in mm: each page of the centre sheet moves creep_mm / 2 toward
     #: the spine, the outer sheet not at all, the sheets between linearly.
     creep_mm: float = 0.0
-    #: Crop marks at the spread's outer corners, fold marks at the spine and a "sheet N front"
-    #: label, all in the registration colour (Separation /All) outside the bleed.
+    #: Crop marks at the spread's outer corners and fold marks at the spine, in the
+    #: registration colour (Separation /All) outside the bleed.
     marks: bool = True
 
     def __post_init__(self) -> None:

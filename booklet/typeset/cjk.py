@@ -25,13 +25,14 @@ from itertools import pairwise
 
 import markupsafe
 
+from booklet.model import Run
+
 __all__ = [
     "CLASS_GAP_BEFORE",
     "CLASS_HALT",
     "CLASS_NOBR",
     "CLOSING",
     "OPENING",
-    "Run",
     "counts_as_character",
     "halt_positions",
     "halt_target",
@@ -46,6 +47,7 @@ __all__ = [
     "latin_gaps",
     "quote_breaks",
     "separable",
+    "spreadable",
     "typeset",
 ]
 
@@ -74,9 +76,6 @@ _LATIN_CHAR = re.compile(f"[{_LATIN}]")
 _HAN_LATIN = re.compile(f"[{_WIDE}](?=[{_LATIN}])|[{_LATIN}](?=[{_WIDE}])")
 _SPACES = frozenset(" \u00a0")
 _JOINER = "\u200d"
-
-
-Run = tuple[str, str | None]  # (text, tag) where tag is None or "strong"
 
 
 # Character classes ------------------------------------------------------------------------
@@ -254,6 +253,12 @@ def justifiable_gaps(text: str) -> list[int]:
 def separable(before: str, after: str) -> bool:
     """R4 fallback for a line with no justifiable gap: any gap between two clusters."""
     return _kind(after) != "joined" and before != _JOINER
+
+
+def spreadable(before: str, after: str) -> bool:
+    """R4 for a line that its justifiable gaps alone would leave loose (a long Latin word or
+    URL beside a few Han characters): any gap between two clusters but inside —— or ……."""
+    return separable(before, after) and not (before == after and before in DASHES | ELLIPSES)
 
 
 # Text pass ----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The stylesheets a book uses: the entry handed to WeasyPrint, and the @font-face rules read once."""
+"""The stylesheets of a build: which files, the entry handed to WeasyPrint, their @font-face rules."""
 
 from __future__ import annotations
 
@@ -95,13 +95,13 @@ def _urls(tokens):
 class Stylesheets:
     """Which stylesheets a book uses, in cascade order."""
 
-    def __init__(self, folder: Path, book: Book, profile: str = "screen"):
+    def __init__(self, folder: Path, book: Book, layout: str = "screen"):
         self.folder = folder
         self.book = book
         self.files = [
             folder / "booklet.css",
             folder / "themes" / f"{book.theme}.css",
-            folder / "profiles" / f"{profile}.css",
+            folder / "profiles" / f"{layout}.css",
         ]
         self.overrides = folder / "overrides.css"
 

@@ -1,6 +1,6 @@
 """Typography report: read glyph positions back from any finished PDF and report R1–R12 violations.
 
-The rules and how each is read off the page are in ``cjk-typesetting.md``; nothing here
+The rules and how each is read off the page are in ``../shared/guides/cjk-typesetting.md``; nothing here
 knows how the PDF was made. The modules, in the order they run:
 
 - ``layout``: the PDF's glyphs (pdfplumber) grouped into lines, columns, reading order and
@@ -8,7 +8,7 @@ knows how the PDF was made. The modules, in the order they run:
 - ``rules``: R1–R10 measured on glyph positions;
 - ``textlayer``: R11 and R12 on the text layer and the embedded fonts' names;
 - ``report``: ``check_pdf`` (all of the above) and ``format_report``;
-- ``cli``: ``python -m booklet.typocheck FILE.pdf [--json] [--source TEXTFILE]``.
+- ``cli``: ``python -m booklet.typocheck FILE.pdf [options]``.
 
 ``model`` holds the values handed out (``Violation``, ``Report``) and every tolerance
 (``Tolerances``); ``chars`` the character classes.

@@ -1,4 +1,4 @@
-"""The command line: python -m booklet.typocheck FILE.pdf [--json] [--source TEXTFILE]."""
+"""The command line: python -m booklet.typocheck FILE.pdf [options] (--help lists them)."""
 
 from __future__ import annotations
 

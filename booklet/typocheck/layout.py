@@ -119,6 +119,8 @@ class Page:
     number: int
     glyphs: list[Glyph]
     objects: list[Box]  # images, rectangles and rules
+    trim: Box = (0.0, 0.0, 0.0, 0.0)  # the trimmed page (TrimBox, else the CropBox)
+    art: Box | None = None  # the ArtBox when the PDF gives one: the type area
     lines: list[Line] = field(default_factory=list)
     columns: list[Column] = field(default_factory=list)
     flow: list[Line] = field(default_factory=list)
@@ -159,8 +161,36 @@ def _read(pdf, pages: Iterable[int] | None) -> tuple[list[Page], str, dict[str, 
             for o in (*page.images, *page.rects, *page.lines)
         ]
         _font_names(page.page_obj.resources, fonts, seen)
-        out.append(Page(number, glyphs, objects))
+        attrs = page.page_obj.attrs
+        media = _pdf_box(attrs.get("MediaBox"))
+        trim = _pdf_box(attrs.get("TrimBox")) or _pdf_box(attrs.get("CropBox")) or media
+        art = _pdf_box(attrs.get("ArtBox"))
+        out.append(
+            Page(
+                number,
+                glyphs,
+                objects,
+                _top_based(trim, media, page.height),
+                _top_based(art, media, page.height) if art else None,
+            )
+        )
     return out, lang, fonts
+
+
+def _pdf_box(value) -> tuple[float, float, float, float] | None:
+    """A page box as the PDF writes it (x0 y0 x1 y1, from the bottom left), or None."""
+    value = resolve1(value)
+    if not value or len(value) != 4:
+        return None
+    x0, y0, x1, y1 = (float(resolve1(v)) for v in value)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def _top_based(box, media, height: float) -> Box:
+    """A PDF box in the coordinates of the glyphs: from the MediaBox's top left corner."""
+    mx0, _my0, _mx1, my1 = media
+    x0, y0, x1, y1 = box
+    return (x0 - mx0, x1 - mx0, my1 - y1, my1 - y0)
 
 
 def _glyph(char: dict) -> Glyph:

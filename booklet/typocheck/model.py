@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass
 
-RULES = tuple(f"R{n}" for n in range(1, 13))
+RULES = (*(f"R{n}" for n in range(1, 14)), "P2", "P3", "P5", "P7")
 RULE_TITLES = {
     "R1": "no closing punctuation at a line start",
     "R2": "no opening punctuation at a line end",
@@ -20,12 +20,17 @@ RULE_TITLES = {
     "R10": "no heading alone at a page foot",
     "R11": "mainland punctuation forms and SC fonts",
     "R12": "text layer reads back the source",
+    "R13": "no loose full line (a gap over 0.1 em)",
+    "P2": "no glyph outside the type area or the page",
+    "P3": "body lines on one line grid",
+    "P5": "no page inside an article more than a line short",
+    "P7": "no two blank pages in a row",
 }
 
 
 @dataclass(frozen=True)
 class Violation:
-    rule: str  # "R1".."R12"
+    rule: str  # a key of RULES
     page: int  # 1-based page number
     line: str  # the text of the offending line (or paragraph), as extracted
     detail: str  # short, human: what was measured
@@ -41,7 +46,7 @@ class Report:
     stats: dict[str, float | int]
 
     def totals(self) -> dict[str, int]:
-        """Violations per rule, every rule R1..R12 present (0 if none)."""
+        """Violations per rule, every rule of RULES present (0 if none)."""
         counts = Counter(v.rule for v in self.violations)
         return {rule: counts.get(rule, 0) for rule in RULES}
 
@@ -77,3 +82,6 @@ class Tolerances:
     body_pt: tuple[float, float] = (10.0, 11.0)  # R9: body size about 10.5 pt
     min_pt: float = 7.875  # R9: nothing below this
     heading_ratio: float = 1.05  # a line this much larger than the body is a heading
+    grid_pt: float = 0.5  # P3: a body line this far off the grid drifts
+    short_lines: float = 1.0  # P5: a page may end this many lines short
+    loose_em: float = 0.1  # R13: a gap between characters wider than this is loose

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from booklet.typocheck.layout import Layout, read_pdf
 from booklet.typocheck.model import RULE_TITLES, RULES, Report, Tolerances
+from booklet.typocheck.pages import PageChecker
 from booklet.typocheck.rules import Checker
 from booklet.typocheck.textlayer import mainland_forms, text_layer
 
@@ -42,10 +43,13 @@ def check_pdf(
     pdf_pages, lang, fonts = read_pdf(path if isinstance(path, bytes) else str(path), pages)
     layout = Layout(pdf_pages, t, measure)
     checker = Checker(layout, t)
+    composition = PageChecker(layout, t)
     if layout.size:
         checker.run()
+        composition.run()
     violations = (
         checker.violations
+        + composition.violations
         + mainland_forms(layout, lang, fonts)
         + text_layer(layout, source_paragraphs)
     )
@@ -54,6 +58,9 @@ def check_pdf(
     stats["compressed_pct"] = _pct(stats["punct_pairs_compressed"], stats["punct_pairs"])
     stats["latin_gap_pct"] = _pct(stats["latin_gaps"], stats["latin_transitions"])
     stats["line_pitch"] = layout.pitch
+    for key in ("outside", "grid_drift_pt", "short_pages", "blank_pages", "blank_runs",
+                "widest_gap_em", "loose_lines"):  # fmt: skip
+        stats[key] = composition.stats.get(key, 0)
     order = {rule: i for i, rule in enumerate(RULES)}
     return Report(
         pdf=str(path),

@@ -217,7 +217,6 @@ def child(report: Path, book: Path, out: Path, typeset: bool, html: bool) -> int
             print(problem, file=sys.stderr)
         return 1
     done = time.perf_counter()
-    profile = getattr(options, "profile", None)
     data = {
         "import": imported - start,
         "build": done - imported,
@@ -225,7 +224,7 @@ def child(report: Path, book: Path, out: Path, typeset: bool, html: bool) -> int
         "pages": result.pages,
         "blank_pages_added": result.blank_pages_added,
         "pdf": str(result.reader_path),
-        "render_options": profiles.LAYOUTS.get(profile, {}),
+        "render_options": profiles.LAYOUTS[profiles.PROFILES[options.profile].layout],
         "problems": [str(p) for p in result.problems],
     }
     report.parent.mkdir(parents=True, exist_ok=True)
