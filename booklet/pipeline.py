@@ -197,7 +197,8 @@ class Layout:
     def html(self) -> str:
         """The whole booklet as one HTML document (the --html output)."""
         parts = self.renderer
-        return parts.document([parts.front(self.laid.numbers), *parts.articles(), parts.back()])
+        every = [parts.front(self.laid.numbers), *parts.articles(), parts.back()]
+        return parts.document(every, extra_css=self.laid.grid)
 
 
 def build(

@@ -16,21 +16,30 @@ from pypdf import PdfReader
 
 from booklet import pipeline
 from booklet.pipeline import PROJECT
+from booklet.typeset.typearea import type_area
 
 from .conftest import SOURCE
 from .pdffacts import HAN, body_chars, outline, squeeze, text_lines, toc_entries
 
-TOP_MM, BOTTOM_MM = 19, 21  # --bk-margin-top / --bk-margin-bottom in styles/tokens.css
+AREA = type_area(148, 210)  # the booklet is A5
+TOP_MM, BOTTOM_MM = AREA.top_mm, AREA.bottom_mm
 
 
-def tokens() -> dict[str, str]:
-    text = (PROJECT / "styles" / "tokens.css").read_text("utf-8")
-    return dict(re.findall(r"(--bk-[\w-]+):\s*([^;]+);", text))
-
-
-def test_margins_in_this_test_match_the_tokens():
-    assert tokens()["--bk-margin-top"] == f"{TOP_MM}mm"
-    assert tokens()["--bk-margin-bottom"] == f"{BOTTOM_MM}mm"
+def test_the_type_area_in_the_pdf_is_the_one_computed_from_the_page(booklet):
+    """Each text page's ArtBox (the type area) has the margins typearea.py computes for A5:
+    30 characters by 26 lines of 10.5 pt at a pitch of 1.75."""
+    reader = PdfReader(io.BytesIO(booklet.pdf_bytes))
+    arts = [page.get("/ArtBox") for page in reader.pages]
+    assert arts[0] is None and arts[-1] is None  # the covers have no type area
+    mm = 72 / 25.4
+    for number, art in enumerate(arts[2:-2], start=3):
+        if art is None:
+            continue  # a filler page
+        x0, y0, x1, y1 = (float(v) for v in art)
+        assert (x1 - x0) / 10.5 == pytest.approx(30, abs=1e-3), number
+        assert (y1 - y0) / (10.5 * 1.75) == pytest.approx(26, abs=1e-3), number
+        assert (210 * mm - y1) / mm == pytest.approx(TOP_MM, abs=0.05), number
+    assert (AREA.chars, AREA.lines) == (30, 26)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import weasyprint
 
 from booklet import engine
+from booklet.compose import grid
 from booklet.typeset.render import Part, Renderer, contents_ids
 
 
@@ -30,6 +31,7 @@ class Laid:
     numbers: dict[str, int]  # contents entry (article or section id) → its page
     anchors: dict[str, int]  # every anchor → the first page it is on
     missing: tuple[str, ...] = ()  # named pages of the back matter the styles do not make
+    grid: str = ""  # the spaces the line grid added below blocks, as CSS (for the --html)
 
 
 class PartCache:
@@ -42,8 +44,8 @@ class PartCache:
 
     def __init__(self) -> None:
         self._key: object = None
-        self._parts: dict[tuple[str, int], weasyprint.Document] = {}
-        self._used: dict[tuple[str, int], weasyprint.Document] = {}
+        self._parts: dict[tuple[str, int, str], weasyprint.Document] = {}
+        self._used: dict[tuple[str, int, str], weasyprint.Document] = {}
         self.numbers: dict[str, int] | None = None  # what the last contents printed
 
     def begin(self, key: object) -> None:
@@ -51,14 +53,14 @@ class PartCache:
             self._key, self._parts, self.numbers = key, {}, None
         self._used = {}
 
-    def get(self, html: str, start: int) -> weasyprint.Document | None:
-        found = self._parts.get((html, start))
+    def get(self, html: str, start: int, css: str = "") -> weasyprint.Document | None:
+        found = self._parts.get((html, start, css))
         if found is not None:
-            self._used[html, start] = found
+            self._used[html, start, css] = found
         return found
 
-    def put(self, html: str, start: int, document: weasyprint.Document) -> None:
-        self._used[html, start] = document
+    def put(self, html: str, start: int, document: weasyprint.Document, css: str = "") -> None:
+        self._used[html, start, css] = document
 
     def end(self, numbers: dict[str, int]) -> None:
         """Keep what this build used, nothing older."""
@@ -78,10 +80,13 @@ class PartSetter:
         self.options = options
         self._first_pages: dict[int, weasyprint.CSS] = {}
 
-    def render(self, html: str, start: int) -> tuple[weasyprint.Document, bool]:
-        """Lay out one part whose first page is page ``start``; also whether the engine
-        stayed silent (no log record, no refused file)."""
+    def render(self, html: str, start: int, css: str = "") -> tuple[weasyprint.Document, bool]:
+        """Lay out one part whose first page is page ``start`` (``css``: rules of its own,
+        the grid's spaces); also whether the engine stayed silent (no log record, no
+        refused file)."""
         sheets = [self.stylesheet]
+        if css:
+            sheets.append(weasyprint.CSS(string=css))
         if start != 1:
             # The page counter of a part counts on from the pages before it.
             if start not in self._first_pages:
@@ -109,13 +114,33 @@ def lay_out(
     """Lay out the front matter, each article on a recto, and the back cover; join them."""
     cache = cache or PartCache()
 
-    def part(piece: Part, start: int) -> weasyprint.Document:
+    def part(piece: Part, start: int, css: str = "") -> weasyprint.Document:
         html = renderer.document([piece], with_stylesheet=False)
-        document = cache.get(html, start)
+        document = cache.get(html, start, css)
         if document is None:
-            document, silent = setter.render(html, start)
+            document, silent = setter.render(html, start, css)
             if silent:
-                cache.put(html, start, document)
+                cache.put(html, start, document, css)
+        return document
+
+    grids: dict[str, dict[grid.Key, grid.Space]] = {}
+
+    def article(piece: Part, start: int) -> weasyprint.Document:
+        """An article laid out on the line grid: laid out, measured, and laid out again with
+        the space each block lacks of whole lines (measured on the layout without them, so
+        a warm rebuild finds what a cold one does; that layout is kept in the cache)."""
+        document = part(piece, start)
+        spaces = grid.measure(document)
+        for _attempt in range(2):
+            if not spaces:
+                break
+            document = part(piece, start, grid.stylesheet(spaces))
+            # Blocks that the new spaces moved off a page break may lack lines too.
+            more = {k: v for k, v in grid.measure(document, spaces).items() if k not in spaces}
+            if not more:
+                break
+            spaces = {**spaces, **more}
+        grids[piece.name] = spaces
         return document
 
     ids = contents_ids(renderer.book)
@@ -130,7 +155,7 @@ def lay_out(
                 progress(f"layout: article {number} of {len(articles)} ({piece.name})")
             verso = page % 2 == 0  # an article opens on a recto: a filler goes first
             page += verso
-            document = part(piece, page)
+            document = article(piece, page)
             placed.append((page, verso, document))
             page += len(document.pages)
         found: dict[str, int] = {}
@@ -162,4 +187,5 @@ def lay_out(
     printed = {i: n for i, n in numbers.items() if isinstance(n, int)}  # "?": no anchor
     cache.end(printed)
     joined = engine.join(front, pages)
-    return Laid(joined, padding, printed, engine.anchor_pages(joined.pages), missing)
+    grid_css = "\n".join(grid.stylesheet(spaces) for spaces in grids.values() if spaces)
+    return Laid(joined, padding, printed, engine.anchor_pages(joined.pages), missing, grid_css)

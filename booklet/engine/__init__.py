@@ -6,7 +6,8 @@
 - ``FolderFetcher``: the only way the engine reads files.
 - ``engine_log`` / ``log_problems``: the engine's log captured as problems.
 - ``write_pdf``: one write with metadata, labels and a content-derived file identifier.
-- ``page_facts``, ``toc_entries``, ``page_name``, ``join``: facts read from the layout.
+- ``page_facts``, ``toc_entries``, ``page_name``, ``join``, ``blocks``: facts read from the
+  layout.
 - ``installed``: which replacements are in place now (tests read it).
 """
 
@@ -18,6 +19,7 @@ from .facts import (  # noqa: I001
     anchor_pages,
     toc_entries,
 )
+from .blocks import Block, blocks, line_pitch
 from .fetcher import FolderFetcher
 from .gate import ENGINE_VERSION, EngineMismatch, check, subsetter_missing
 from .hook import hooked, installed
@@ -30,17 +32,20 @@ __all__ = [
     "ENGINE_VERSION",
     "PX_PER_MM",
     "TOC_ANCHOR",
+    "Block",
     "EngineMismatch",
     "FolderFetcher",
     "PageFacts",
     "PdfInfo",
     "SubsetMemo",
     "anchor_pages",
+    "blocks",
     "check",
     "engine_log",
     "hooked",
     "installed",
     "join",
+    "line_pitch",
     "log_problems",
     "page_facts",
     "page_name",

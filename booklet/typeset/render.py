@@ -147,12 +147,16 @@ class Renderer:
     def back(self) -> Part:
         return Part("back", self._parts.back())
 
-    def document(self, parts: Sequence[Part], with_stylesheet: bool = True) -> str:
+    def document(
+        self, parts: Sequence[Part], with_stylesheet: bool = True, extra_css: str = ""
+    ) -> str:
         """An HTML document holding ``parts``. Without the stylesheet, the layout stage
-        hands WeasyPrint the parsed stylesheet itself (parsed once for all parts)."""
+        hands WeasyPrint the parsed stylesheet itself (parsed once for all parts);
+        ``extra_css`` goes after it (the line grid's spaces, in the --html output)."""
+        stylesheet = self.page.stylesheet + ("\n" + extra_css if extra_css else "")
         return self._shell.render(
             book=self.book,
-            stylesheet=Markup(self.page.stylesheet) if with_stylesheet else "",
+            stylesheet=Markup(stylesheet) if with_stylesheet else "",
             body=Markup("\n").join(part.body for part in parts),
         )
 

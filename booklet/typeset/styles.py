@@ -11,8 +11,9 @@ from booklet.model import Book
 from booklet.problems import Where, relative
 
 from .render import url_from
+from .typearea import type_area
 
-LAYERS = "tokens, base, page, components, theme, profile"
+LAYERS = "defaults, tokens, base, page, components, theme, profile"
 FONT_CREDITS = (
     "正文：思源宋体（Noto Serif CJK SC）",
     "标题：思源黑体（Noto Sans CJK SC）",
@@ -108,9 +109,12 @@ class Stylesheets:
     def entry(self, base: Path) -> str:
         """The CSS inside the HTML's <style>: every URL relative to the HTML's folder."""
         page = self.book.page
+        area = type_area(page.width_mm, page.height_mm)
         lines = [f"@layer {LAYERS};"]
         lines += [f'@import url("{url_from(base, path)}");' for path in self.files]
         lines.append(f'@import url("{url_from(base, self.overrides)}");')
+        # After the imports (CSS wants them first); the layer order puts it under them all.
+        lines.append(f"@layer defaults {{ :root {{ {area.tokens()} }} }}")
         lines.append(
             "@layer tokens { :root { "
             f"--bk-page-width: {page.width_mm:g}mm; --bk-page-height: {page.height_mm:g}mm; }} }}"
