@@ -5,7 +5,9 @@
   place for the length of a ``with`` block only.
 - ``FolderFetcher``: the only way the engine reads files.
 - ``engine_log`` / ``log_problems``: the engine's log captured as problems.
-- ``write_pdf``: one write with metadata, labels and a content-derived file identifier.
+- ``write_pdf``: one write with metadata, labels and content-derived identifiers (``seal``);
+  for the press, PDF/X-4 with colour through the output profile (``press_converter``).
+- ``tokens``: the custom properties (tokens) of a laid-out document's root element.
 - ``page_facts``, ``toc_entries``, ``page_name``, ``join``: facts read from the layout.
 """
 
@@ -27,11 +29,14 @@ from .gate import ENGINE_VERSION, EngineMismatch, check
 from .hook import hooked, installed
 from .log import engine_log, log_problems
 from .pages import join, page_name, subsetter_missing
+from .press import Converter, PressError, tokens
 from .subsets import SubsetMemo
-from .write import PdfInfo, write_pdf
+from .write import PdfInfo, press_converter, seal, write_pdf
 
 __all__ = [
     "ENGINE_VERSION",
+    "Converter",
+    "PressError",
     "PX_PER_MM",
     "PX_PER_PT",
     "TOC_ANCHOR",
@@ -53,8 +58,11 @@ __all__ = [
     "log_problems",
     "page_facts",
     "page_name",
+    "press_converter",
+    "seal",
     "squeeze",
     "subsetter_missing",
+    "tokens",
     "toc_entries",
     "write_pdf",
 ]
