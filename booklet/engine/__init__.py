@@ -35,17 +35,17 @@ from .write import PdfInfo, press_converter, seal, write_pdf
 
 __all__ = [
     "ENGINE_VERSION",
-    "Converter",
-    "PressError",
     "PX_PER_MM",
     "PX_PER_PT",
     "TOC_ANCHOR",
+    "Converter",
     "EngineMismatch",
     "FolderFetcher",
     "ImageBox",
     "Overflow",
     "PageFacts",
     "PdfInfo",
+    "PressError",
     "RefusedURL",
     "SubsetMemo",
     "TocEntry",
@@ -62,7 +62,7 @@ __all__ = [
     "seal",
     "squeeze",
     "subsetter_missing",
-    "tokens",
     "toc_entries",
+    "tokens",
     "write_pdf",
 ]

@@ -91,7 +91,11 @@ def originals_table() -> dict[tuple[str, str], object]:
 def check() -> None:
     """Raise EngineMismatch unless the engine is the pinned one; then remember the engine's
     own functions, which the hook calls and always puts back."""
-    for module_name, path in (*justify.PATCHED, *press.PATCHED, ("weasyprint.pdf.fonts", "Font.subset")):
+    for module_name, path in (
+        *justify.PATCHED,
+        *press.PATCHED,
+        ("weasyprint.pdf.fonts", "Font.subset"),
+    ):
         with contextlib.suppress(ImportError, AttributeError):  # problems() says so
             _ORIGINALS.setdefault((module_name, path), resolve(module_name, path))
     found = problems()

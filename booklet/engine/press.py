@@ -43,7 +43,9 @@ PATCHED = {
     ("weasyprint.images", "RasterImage.get_x_object"): ("self", "interpolate", "dpi_ratio"),
 }
 # Other internals used here: the colour profile WeasyPrint embeds as the output intent.
-USED = {("weasyprint.css", "ColorProfile"): ("file_object", "src", "rendering_intent", "components")}
+USED = {
+    ("weasyprint.css", "ColorProfile"): ("file_object", "src", "rendering_intent", "components")
+}
 
 INTENTS = {
     "perceptual": ImageCms.Intent.PERCEPTUAL,

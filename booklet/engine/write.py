@@ -116,16 +116,15 @@ def xmp_packet(info: dict[str, str], pdfx: str | None, language: str) -> bytes:
     e = escape
 
     def alt(tag: str, text: str) -> str:
-        return (
-            f"<{tag}><rdf:Alt><rdf:li xml:lang=\"x-default\">{e(text)}</rdf:li>"
-            f"</rdf:Alt></{tag}>"
-        )
+        return f'<{tag}><rdf:Alt><rdf:li xml:lang="x-default">{e(text)}</rdf:li></rdf:Alt></{tag}>'
 
     props = []
     if "Title" in info:
         props.append(alt("dc:title", info["Title"]))
     if "Author" in info:
-        props.append(f"<dc:creator><rdf:Seq><rdf:li>{e(info['Author'])}</rdf:li></rdf:Seq></dc:creator>")
+        props.append(
+            f"<dc:creator><rdf:Seq><rdf:li>{e(info['Author'])}</rdf:li></rdf:Seq></dc:creator>"
+        )
     if "Subject" in info:
         props.append(alt("dc:description", info["Subject"]))
     props.append(f"<dc:language><rdf:Bag><rdf:li>{e(language)}</rdf:li></rdf:Bag></dc:language>")

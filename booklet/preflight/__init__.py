@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from booklet import engine
 from booklet.model import Book
 from booklet.problems import Problem, Where
-from booklet.profiles import ICC, PRINT, PROOF, SCREEN, Rules
+from booklet.profiles import PRINT, PROOF, SCREEN, Rules
 from booklet.typeset.render import Piece
 from booklet.typeset.styles import FontFace
 
@@ -85,7 +85,7 @@ def run(
         found, press_facts = check_press_file(reader, pdf, fonts, where)
         problems += found
         facts.update(press_facts)
-        found, facts["ink"] = check_ink(pdf, tokens, ICC, where)
+        found, facts["ink"] = check_ink(pdf, reader, tokens, where)
         problems += found
     found, facts["images"] = check_images(pages, book, rules, where)
     problems += found
@@ -136,9 +136,14 @@ def check_file(
         facts.update(press_facts)
     if reader.pages:
         media = reader.pages[0].mediabox
-        facts["sheet_mm"] = [round(float(media.width) / 72 * 25.4, 1), round(float(media.height) / 72 * 25.4, 1)]
-    facts["ms"] = round((time.perf_counter() - start) * 1000, 1)
-    return Preflight(tuple(problems), {"profile": profile, "output": output, "file": facts})
+        facts["sheet_mm"] = [
+            round(float(media.width) / 72 * 25.4, 1),
+            round(float(media.height) / 72 * 25.4, 1),
+        ]
+    ms = round((time.perf_counter() - start) * 1000, 1)
+    return Preflight(
+        tuple(problems), {"profile": profile, "output": output, "file": facts, "ms": ms}
+    )
 
 
 def combine(results: Iterable[Preflight]) -> tuple[Problem, ...]:

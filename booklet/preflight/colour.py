@@ -79,7 +79,7 @@ def _get(obj):
 def describe_space(space, resources=None) -> str:
     """A colour space object (a name or an array) as a short readable name."""
     space = _get(space)
-    if isinstance(space, NameObject) or isinstance(space, str):
+    if isinstance(space, NameObject | str):
         name = str(space)
         if name in _DEVICE:
             return _DEVICE[name]
@@ -102,7 +102,9 @@ def describe_space(space, resources=None) -> str:
         if family in ("/Indexed", "/I"):
             return f"Indexed ({describe_space(space[1], resources)})"
         if family == "/Pattern":
-            return "Pattern" + (f" ({describe_space(space[1], resources)})" if len(space) > 1 else "")
+            return "Pattern" + (
+                f" ({describe_space(space[1], resources)})" if len(space) > 1 else ""
+            )
         if family in ("/CalRGB", "/CalGray", "/Lab"):
             return family[1:]
         return describe_space(space[0], resources)
@@ -188,10 +190,16 @@ class _Scanner:
             size = f"{obj.get('/Width')}×{obj.get('/Height')}"
             if obj.get("/ImageMask") in (True, "true"):
                 return  # a stencil: painted in the current fill colour, already counted
-            self.add(describe_space(obj.get("/ColorSpace", "/DeviceGray"), resources), f"image {name} {size}")
+            self.add(
+                describe_space(obj.get("/ColorSpace", "/DeviceGray"), resources),
+                f"image {name} {size}",
+            )
             smask = obj.get("/SMask")
             if smask is not None:
-                self.add(describe_space(_get(smask).get("/ColorSpace", "/DeviceGray")), f"soft mask of image {name}")
+                self.add(
+                    describe_space(_get(smask).get("/ColorSpace", "/DeviceGray")),
+                    f"soft mask of image {name}",
+                )
         elif obj.get("/Subtype") == "/Form" and depth < 12:
             self.form(ref, obj, f"form {name}", resources, depth)
 

@@ -136,8 +136,14 @@ def check_pdfx(
             )
     elif pdfx_intents:
         profile_found = f"{len(pdfx_intents)} GTS_PDFX output intents"
-    row("one GTS_PDFX output intent with an embedded CMYK output profile", profile_ok, profile_found)
-    row("OutputConditionIdentifier names the printing condition", bool(identifier), identifier or "none")
+    row(
+        "one GTS_PDFX output intent with an embedded CMYK output profile", profile_ok, profile_found
+    )
+    row(
+        "OutputConditionIdentifier names the printing condition",
+        bool(identifier),
+        identifier or "none",
+    )
     trapped_info = str(info.get("/Trapped", "")).lstrip("/")
     trapped_xmp = xmp.get("Trapped", "")
     row(
@@ -177,7 +183,9 @@ def check_pdfx(
     row(
         "TrimBox within BleedBox within MediaBox",
         not outside,
-        "on every page" if not outside else f"not on page {outside[0]} (and {len(outside) - 1} more)",
+        "on every page"
+        if not outside
+        else f"not on page {outside[0]} (and {len(outside) - 1} more)",
     )
     row("every font embedded", fonts_embedded, "all embedded" if fonts_embedded else "not all")
     survivors = colour.survivors()

@@ -4,7 +4,6 @@ requirements, every colour space by page, and the ink coverage against the token
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from pypdf import PdfReader
 
@@ -108,7 +107,7 @@ def ink_limit(tokens: dict[str, str]) -> float:
 
 
 def check_ink(
-    pdf: bytes, tokens: dict[str, str], icc: Path, where: Where
+    pdf: bytes, reader: PdfReader, tokens: dict[str, str], where: Where
 ) -> tuple[list[Problem], dict]:
     """The highest total of C+M+Y+K on each page (inside the bleed) against the limit."""
     try:
@@ -122,13 +121,13 @@ def check_ink(
                 "set it in styles/tokens.css, for example 300%",
             )
         ], {}
-    profile = icc / tokens.get("--bk-print-profile", "")
     facts: dict = {"limit": limit}
     try:
-        pages = ink.measure(pdf, profile)
+        pages = ink.measure(pdf, reader)
     except ink.InkError as exc:
         message = f"the ink coverage was not measured: {exc}"
-        return [warning(where, "preflight.ink-unmeasured", message, "apt-get install ghostscript (./run does it)")], facts
+        hint = "apt-get install mupdf-tools (./run does it)"
+        return [warning(where, "preflight.ink-unmeasured", message, hint)], facts
     if not pages:
         return [], facts
     worst = max(pages, key=lambda p: p.max_percent)

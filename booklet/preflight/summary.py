@@ -14,7 +14,9 @@ class Preflight:
 
     def with_file(self, other: Preflight) -> Preflight:
         """These page checks with another's file checks (``check_file``) beside them."""
-        return Preflight(self.problems + other.problems, {**self.facts, "file": other.facts["file"]})
+        ms = self.facts.get("ms", 0) + other.facts.get("ms", 0)
+        facts = {**self.facts, "file": other.facts["file"], "ms": ms}
+        return Preflight(self.problems + other.problems, facts)
 
     def summary(self) -> str:
         """Short lines for the terminal: the pages, and the file when it was checked."""
@@ -23,7 +25,7 @@ class Preflight:
             lines.append(self._file_summary())
         errors = sum(p.severity == "error" for p in self.problems)
         warnings = len(self.problems) - errors
-        ms = self.facts.get("ms", 0) + self.facts.get("file", {}).get("ms", 0)
+        ms = self.facts.get("ms", 0)
         lines.append(
             f"  {errors} error{'' if errors == 1 else 's'}, "
             f"{warnings} warning{'' if warnings == 1 else 's'}; checked in {ms:.0f} ms"

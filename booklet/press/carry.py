@@ -34,7 +34,8 @@ def carry_over(reader: PdfReader, writer: PdfWriter, at_least: str = "1.3") -> N
     root = reader.trailer["/Root"]
     for key in CATALOG_KEYS:
         if key in root:
-            writer._root_object[NameObject(key)] = root[key].clone(writer)
+            # raw_get: the reference, so a stream (the XMP) stays an indirect object.
+            writer._root_object[NameObject(key)] = root.raw_get(key).clone(writer)
     writer.pdf_header = f"%PDF-{max(version(reader), at_least)}"
 
 

@@ -47,9 +47,7 @@ def sheet_mm(text: str) -> tuple[float, float]:
 def options(tokens: dict[str, str]) -> ImposeOptions:
     """The imposition the tokens ask for; ValueError names a token that makes no sense."""
     sheet = sheet_mm(tokens.get(SHEET_TOKEN, "")) if SHEET_TOKEN in tokens else DEFAULT_SHEET_MM
-    margin = (
-        length_mm(tokens[MARGIN_TOKEN]) if MARGIN_TOKEN in tokens else DEFAULT_MARGIN_MM
-    )
+    margin = length_mm(tokens[MARGIN_TOKEN]) if MARGIN_TOKEN in tokens else DEFAULT_MARGIN_MM
     return ImposeOptions(
         sheet_size_mm=sheet,
         marks=False,

@@ -352,7 +352,9 @@ def _fitted(options: ImposeOptions, spread_w: float, spread_h: float) -> tuple[f
     w, h = (v * PT_PER_MM for v in options.sheet_size_mm)
     best = None
     for cand_w, cand_h in ((w, h), (h, w)):
-        scale = min(1.0, (cand_w - 2 * margin) / spread_w, (cand_h - 2 * (margin + room)) / spread_h)
+        scale = min(
+            1.0, (cand_w - 2 * margin) / spread_w, (cand_h - 2 * (margin + room)) / spread_h
+        )
         if best is None or scale > best[0] + 1e-9:
             best = (scale, round(cand_w, 4), round(cand_h, 4))
     if best[0] <= 0.1:
