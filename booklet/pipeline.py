@@ -246,7 +246,7 @@ def build(
                     where = Where(profiles.file_name(book.slug, profile))
                     problems.append(error(where, "press.impose", str(exc), IMPOSE_HINT))
     with clock.stage("preflight"):
-        checked = check(book, wanted, layouts, pdfs, options, warm.faces(cwd), problems)
+        checked = check(book, wanted, layouts, pdfs, options, warm.faces(cwd), problems, cwd)
     errors = [p for p in problems if p.severity == "error"]
     if errors or (options.strict and problems):
         raise BuildFailed(problems)
@@ -376,7 +376,7 @@ def finish_profile(profile: Profile, layout: Layout, options: Options) -> bytes:
     return profile.finish(Finishing(layout.pdf, pages, options.creep_mm, layout.tokens))
 
 
-def check(book, wanted, layouts, pdfs, options, faces, problems) -> dict[str, Preflight]:
+def check(book, wanted, layouts, pdfs, options, faces, problems, cwd=None) -> dict[str, Preflight]:
     """The preflight of each profile's pages (once per set of rules), and the fonts of a
     file made from pages checked elsewhere; adds every problem to ``problems``."""
     checked: dict[str, Preflight] = {}
@@ -396,6 +396,8 @@ def check(book, wanted, layouts, pdfs, options, faces, problems) -> dict[str, Pr
                 output=profiles.file_name(book.slug, profiles.PROFILES[name]),
                 faces=faces,
                 allow_placeholders=options.allow_placeholders,
+                styles=options.styles,
+                cwd=cwd,
             )
         if not profile.pages_checked_here:
             # The file itself (sheets, fonts, PDF/X): beside its pages' facts if checked

@@ -12,13 +12,14 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 from pypdf import PdfReader
 
 from booklet import engine
 from booklet.model import Book
 from booklet.problems import Problem, Where
-from booklet.profiles import PRINT, PROOF, SCREEN, Rules
+from booklet.profiles import ICC, PRINT, PROOF, SCREEN, Rules
 from booklet.typeset.render import Piece
 from booklet.typeset.styles import FontFace
 
@@ -33,7 +34,7 @@ from .checks import (
     check_toc,
 )
 from .pdf import read_fonts
-from .press import check_file_facts, check_ink, check_press_file
+from .press import check_colour_tokens, check_file_facts, check_ink, check_press_file
 from .summary import Preflight
 
 __all__ = [
@@ -61,6 +62,8 @@ def run(
     output: str,
     faces: list[FontFace],
     allow_placeholders: bool = False,
+    styles: Path | None = None,
+    cwd: Path | None = None,
 ) -> Preflight:
     """Check one layout's pages: ``laid`` is the padded, joined layout (compose.Laid), ``pdf``
     its finished bytes, ``pieces`` each article's text as the template set it, ``output``
@@ -87,6 +90,8 @@ def run(
         facts.update(press_facts)
         found, facts["ink"] = check_ink(pdf, reader, tokens, where)
         problems += found
+        if styles is not None:
+            problems += check_colour_tokens(styles, book.theme, tokens, ICC, cwd or Path.cwd())
     found, facts["images"] = check_images(pages, book, rules, where)
     problems += found
     found, facts["placeholders"] = check_placeholders(book, rules, allow_placeholders)

@@ -4,6 +4,7 @@ requirements, every colour space by page, and the ink coverage against the token
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from pypdf import PdfReader
 
@@ -158,3 +159,76 @@ def check_ink(
             )
         )
     return problems, facts
+
+
+def _colour_declarations(path: Path) -> dict[str, tuple[str, int, int]]:
+    """The --bk-color-… tokens a stylesheet sets: name → (value, line, column)."""
+    import tinycss2
+
+    found: dict[str, tuple[str, int, int]] = {}
+    if not path.is_file():
+        return found
+    rules = tinycss2.parse_stylesheet(path.read_text("utf-8"), skip_comments=True)
+
+    def walk(items) -> None:
+        for item in items:
+            content = getattr(item, "content", None)
+            if item.type not in ("qualified-rule", "at-rule") or not content:
+                continue
+            for node in tinycss2.parse_blocks_contents(content, skip_comments=True):
+                if node.type == "declaration" and node.name.startswith("--bk-color-"):
+                    value = tinycss2.serialize(node.value).strip()
+                    found[node.name] = (value, node.source_line, node.source_column)
+                elif node.type in ("qualified-rule", "at-rule"):
+                    walk([node])
+
+    walk(rules)
+    return found
+
+
+def check_colour_tokens(
+    styles: Path, theme: str, tokens: dict[str, str], icc: Path, cwd: Path
+) -> list[Problem]:
+    """A stylesheet that sets a colour role's screen colour sets its print ink too: else the
+    print files would print the ink another stylesheet gave the role (the default red
+    under a blue theme)."""
+    from booklet.problems import relative
+
+    declared = _colour_declarations(styles / "tokens.css")
+    twins = {name for name in declared if f"{name}-cmyk" in declared}
+    problems = []
+    for path in (
+        styles / "tokens.css",
+        styles / "themes" / f"{theme}.css",
+        styles / "overrides.css",
+    ):
+        sets = _colour_declarations(path)
+        for name in sorted(twins & set(sets)):
+            if f"{name}-cmyk" in sets:
+                continue
+            value, line, col = sets[name]
+            hint = f"set {name}-cmyk beside it"
+            try:
+                from PIL import ImageColor
+
+                from booklet.engine import Converter
+
+                r, g, b = ImageColor.getrgb(value)[:3]
+                converter = Converter(icc / tokens.get("--bk-print-profile", ""))
+                inks = " ".join(
+                    f"{v:g}"
+                    for v in (round(x, 3) for x in converter.cmyk(r / 255, g / 255, b / 255))
+                )
+                hint += f": through {converter.profile.name}, {value} is device-cmyk({inks})"
+            except (ValueError, OSError):
+                pass
+            problems.append(
+                error(
+                    Where(relative(path, cwd), line, col),
+                    "styles.print-colour",
+                    f"{name} is set to {value} here but {name}-cmyk is not: the print files "
+                    "would print the role in the ink set elsewhere",
+                    hint,
+                )
+            )
+    return problems
