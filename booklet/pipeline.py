@@ -314,8 +314,10 @@ def lay_out(book, name, options, warm, cwd, clock, problems, progress) -> Layout
             try:
                 converter = engine.press_converter(laid.document, profiles.ICC)
             except engine.PressError as exc:
+                # No print file can be made: stop here rather than check a plain PDF as one.
                 where = Where(relative(options.styles / "tokens.css", cwd))
                 problems.append(error(where, "styles.print-profile", str(exc), PRESS_HINT))
+                raise BuildFailed(problems) from None
         pdf = engine.write_pdf(laid.document, info, render_options, converter)
     shown = styles.shown(options.styles, cwd)
     engine_problems = engine.log_problems([*records, *write_records], shown)

@@ -4,6 +4,7 @@ given its own functions back."""
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -79,12 +80,20 @@ def pressed(converter: press.Converter) -> Iterator[None]:
     by_path = {path: originals[(module, path)] for module, path in press.PATCHED}
     wanted = press.replacements(converter, by_path)
     if counting is not None:
-        wanted = {path: _counted(function, path, counting) for path, function in wanted.items()}
+        wanted = {
+            path: (
+                staticmethod(_counted(function.__func__, path, counting))
+                if isinstance(function, staticmethod)
+                else _counted(function, path, counting)
+            )
+            for path, function in wanted.items()
+        }
     saved = []
     try:
         for module_name, path in press.PATCHED:
             owner, name = _owner(module_name, path)
-            saved.append((owner, name, getattr(owner, name)))
+            # As stored (a static method stays one when it is put back).
+            saved.append((owner, name, inspect.getattr_static(owner, name)))
             setattr(owner, name, wanted[path])
         yield
     finally:

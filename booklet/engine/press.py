@@ -13,7 +13,10 @@ are replaced:
   what lies beneath instead of knocking it out (no white halo when the plates misregister);
 - ``RasterImage.get_x_object``: an RGB photo becomes CMYK through the profile: a JPEG as a
   CMYK JPEG (quality 95, no chroma subsampling), anything else losslessly (Flate), its
-  transparency kept as a soft mask. Grey images stay DeviceGray (black ink).
+  transparency kept as a soft mask. Grey images stay DeviceGray (black ink);
+- ``Stream.create_interpolation_function``: a gradient's colour stops, which WeasyPrint
+  writes as sRGB triples into a shading whose colour space is, under an output intent, the
+  CMYK profile (four components: the file would be broken), become CMYK through it.
 
 The tokens that choose the profile and the intent are read from the laid-out root element
 (``tokens``), so they follow the cascade like every other token.
@@ -41,6 +44,7 @@ PATCHED = {
         "block_ellipsis",
     ),
     ("weasyprint.images", "RasterImage.get_x_object"): ("self", "interpolate", "dpi_ratio"),
+    ("weasyprint.pdf.stream", "Stream.create_interpolation_function"): ("domain", "c0", "c1", "n"),
 }
 # Other internals used here: the colour profile WeasyPrint embeds as the output intent.
 USED = {
@@ -153,6 +157,7 @@ def replacements(converter: Converter, originals: dict[str, object]) -> dict[str
     set_color = originals["Stream.set_color"]
     draw_text = originals["draw_text"]
     get_x_object = originals["RasterImage.get_x_object"]
+    interpolation = originals["Stream.create_interpolation_function"]
 
     def _set_color(self, color, stroke=False):
         if getattr(color, "space", None) in RGB_SPACES:
@@ -181,10 +186,17 @@ def replacements(converter: Converter, originals: dict[str, object]) -> dict[str
             return get_x_object(self, interpolate, dpi_ratio)
         return _cmyk_x_object(self, converter, interpolate, dpi_ratio)
 
+    def _interpolation(domain, c0, c1, n):
+        if len(c0) == 3 and len(c1) == 3:  # a colour gradient (an alpha one has one channel)
+            c0, c1 = converter.cmyk(*c0), converter.cmyk(*c1)
+        return interpolation(domain, c0, c1, n)
+
     return {
         "Stream.set_color": _set_color,
         "draw_text": _draw_text,
         "RasterImage.get_x_object": _get_x_object,
+        # A static method on the class, as the engine's own.
+        "Stream.create_interpolation_function": staticmethod(_interpolation),
     }
 
 

@@ -55,11 +55,10 @@ def write_pdf(
 ) -> bytes:
     """Write a laid-out WeasyPrint document with ``info``; ``options`` are WeasyPrint's
     write options (pdf_tags, dpi, pdf_variant …). A PDF/X variant needs ``converter``
-    (``press_converter``); without one the file is written as a plain PDF."""
+    (``press_converter``)."""
     variant = options.get("pdf_variant")
     if variant and converter is None:
-        options = {k: v for k, v in options.items() if k != "pdf_variant"}
-        variant = None
+        raise ValueError(f"a {variant} write needs the press converter")
     if variant:
         document.color_profiles = {
             **document.color_profiles,

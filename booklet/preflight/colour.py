@@ -34,6 +34,9 @@ _DEVICE = {
     "/G": "DeviceGray",
 }
 PROCESS = ("DeviceCMYK", "DeviceGray")  # what a press file may hold besides separations
+# The output intent's own CMYK profile as a colour space (WeasyPrint's blending space and
+# gradients under PDF/X): the printing condition itself, so process colour.
+OUTPUT_INTENT = "ICCBased CMYK (output intent)"
 
 
 @dataclass
@@ -66,7 +69,7 @@ class ColourFacts:
 
 
 def is_process(space: str) -> bool:
-    if space in PROCESS:
+    if space in PROCESS or space == OUTPUT_INTENT:
         return True
     match = re.fullmatch(r"(?:Separation|DeviceN) .*\((Device(?:CMYK|Gray))\)", space)
     return bool(match)
@@ -76,8 +79,15 @@ def _get(obj):
     return obj.get_object() if isinstance(obj, IndirectObject) else obj
 
 
-def describe_space(space, resources=None) -> str:
-    """A colour space object (a name or an array) as a short readable name."""
+def _number(obj) -> int | None:
+    """The object number of a (resolved) indirect object, None for a direct one."""
+    ref = getattr(_get(obj), "indirect_reference", None)
+    return ref.idnum if ref is not None else None
+
+
+def describe_space(space, resources=None, intent: int | None = None) -> str:
+    """A colour space object (a name or an array) as a short readable name; ``intent`` is
+    the object number of the output intent's profile."""
     space = _get(space)
     if isinstance(space, NameObject | str):
         name = str(space)
@@ -85,14 +95,17 @@ def describe_space(space, resources=None) -> str:
             return _DEVICE[name]
         spaces = _get(resources.get("/ColorSpace")) if resources is not None else None
         if spaces is not None and name in spaces:
-            return describe_space(spaces[name], None)
+            return describe_space(spaces.raw_get(name), None, intent)
         if name == "/Pattern":
             return "Pattern"
         return f"unknown {name}"
     if isinstance(space, ArrayObject) and len(space):
         family = str(_get(space[0]))
         if family == "/ICCBased":
-            n = int(_get(space[1]).get("/N", 0))
+            stream = _get(space[1])
+            n = int(stream.get("/N", 0))
+            if n == 4 and intent is not None and _number(stream) == intent:
+                return OUTPUT_INTENT
             return "ICCBased " + {1: "Gray", 3: "RGB", 4: "CMYK"}.get(n, f"N={n}")
         if family == "/Separation":
             return f"Separation {space[1]} ({describe_space(space[2])})"
@@ -114,10 +127,14 @@ def describe_space(space, resources=None) -> str:
 class _Scanner:
     """Walks one page: its content, and every resource the content draws, recursively."""
 
-    def __init__(self, page: int, facts: ColourFacts, memo: dict):
+    def __init__(self, page: int, facts: ColourFacts, memo: dict, intent: int | None = None):
         self.page = page
         self.facts = facts
         self.memo = memo  # id of a form/pattern/group → its uses (page-independent)
+        self.intent = intent  # object number of the output intent's profile
+
+    def space(self, space, resources=None) -> str:
+        return describe_space(space, resources, self.intent)
 
     def add(self, space: str, what: str) -> None:
         self.facts.uses.append(Use(self.page, space, what))
@@ -148,7 +165,7 @@ class _Scanner:
                 self.add("DeviceGray", "fill colour" if op == b"g" else "stroke colour")
             elif op in (b"cs", b"CS") and operands:
                 name = operands[-1].decode("latin-1")
-                space = describe_space(NameObject(name), resources)
+                space = self.space(NameObject(name), resources)
                 if space != "Pattern":  # a pattern's own colours are scanned where it is used
                     self.add(space, "fill colour space" if op == b"cs" else "stroke colour space")
             elif op in (b"scn", b"SCN") and operands and operands[-1].startswith(b"/"):
@@ -173,12 +190,12 @@ class _Scanner:
     def shading(self, shading, what: str) -> None:
         shading = _get(shading)
         if shading is not None and "/ColorSpace" in shading:
-            self.add(describe_space(shading["/ColorSpace"]), what)
+            self.add(self.space(shading["/ColorSpace"]), what)
 
     def group(self, obj, what: str) -> None:
         group = _get(obj.get("/Group")) if obj is not None else None
         if group is not None and "/CS" in group:
-            self.add(describe_space(group["/CS"]), what)
+            self.add(self.space(group["/CS"]), what)
 
     def xobject(self, name: str, resources, depth: int) -> None:
         xobjects = _get(resources.get("/XObject")) or {}
@@ -191,13 +208,13 @@ class _Scanner:
             if obj.get("/ImageMask") in (True, "true"):
                 return  # a stencil: painted in the current fill colour, already counted
             self.add(
-                describe_space(obj.get("/ColorSpace", "/DeviceGray"), resources),
+                self.space(obj.get("/ColorSpace", "/DeviceGray"), resources),
                 f"image {name} {size}",
             )
             smask = obj.get("/SMask")
             if smask is not None:
                 self.add(
-                    describe_space(_get(smask).get("/ColorSpace", "/DeviceGray")),
+                    self.space(_get(smask).get("/ColorSpace", "/DeviceGray")),
                     f"soft mask of image {name}",
                 )
         elif obj.get("/Subtype") == "/Form" and depth < 12:
@@ -206,7 +223,7 @@ class _Scanner:
     def form(self, ref, obj, what: str, outer_resources, depth: int) -> None:
         key = ref.idnum if isinstance(ref, IndirectObject) else id(obj)
         if key not in self.memo:
-            inner = _Scanner(self.page, ColourFacts(), self.memo)
+            inner = _Scanner(self.page, ColourFacts(), self.memo, self.intent)
             self.memo[key] = inner.facts.uses  # guards against a form drawing itself
             inner.group(obj, f"transparency group of {what}")
             inner.content(obj.get_data(), obj.get("/Resources", outer_resources), depth + 1)
@@ -235,8 +252,13 @@ def scan(reader: PdfReader) -> ColourFacts:
     """Every colour space used on every page of the PDF."""
     facts = ColourFacts()
     memo: dict = {}
+    intent = None
+    for found in _get(reader.trailer["/Root"].get("/OutputIntents")) or []:
+        profile = _get(found).get("/DestOutputProfile")
+        if profile is not None:
+            intent = _number(profile)
     for number, page in enumerate(reader.pages, start=1):
-        scanner = _Scanner(number, facts, memo)
+        scanner = _Scanner(number, facts, memo, intent)
         scanner.group(page, "page transparency group")
         contents = page.get("/Contents")
         if contents is None:

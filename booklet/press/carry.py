@@ -40,7 +40,10 @@ def carry_over(reader: PdfReader, writer: PdfWriter, at_least: str = "1.3") -> N
 
 
 def written(writer: PdfWriter) -> bytes:
-    """The file's bytes, with its /ID and XMP identifiers derived from its content."""
+    """The file's bytes, with its /ID and XMP identifiers derived from its content. pypdf's
+    copy of a page writes an object it reaches twice (the output profile, as a page
+    group's and a shading's colour space) twice: identical objects are kept once."""
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=False)
     out = io.BytesIO()
     writer.write(out)
     return seal(out.getvalue())
