@@ -501,7 +501,8 @@ def test_text_naming_outside_files_prints_literally_and_reads_none(
     )
     assert status == 0, err
     written = [Path(line) for line in stdout.split()]
-    assert {p.suffix for p in written} == {".pdf", ".json", ".html"} and len(written) == 6
+    assert {p.suffix for p in written} == {".pdf", ".json", ".html"}
+    assert len(written) == 7  # screen, print, imposed, desktop, proof; preflight; html
     assert sorted(written) == sorted(p for p in out.rglob("*") if p.is_file())
     for path in written:
         assert_secret_absent(path)
