@@ -30,8 +30,7 @@ from pathlib import Path
 
 import pydyf
 import tinycss2
-from PIL import Image, ImageCms
-from tinycss2.color5 import Color
+from PIL import Image
 
 # Functions replaced for a press write: (module, attribute path) -> parameter names.
 PATCHED = {
@@ -51,11 +50,13 @@ USED = {
     ("weasyprint.css", "ColorProfile"): ("file_object", "src", "rendering_intent", "components")
 }
 
+# The rendering intents, as CSS names them and as ImageCms.Intent names them (LittleCMS is
+# loaded by the first press write only: the screen build never needs it).
 INTENTS = {
-    "perceptual": ImageCms.Intent.PERCEPTUAL,
-    "relative-colorimetric": ImageCms.Intent.RELATIVE_COLORIMETRIC,
-    "saturation": ImageCms.Intent.SATURATION,
-    "absolute-colorimetric": ImageCms.Intent.ABSOLUTE_COLORIMETRIC,
+    "perceptual": "PERCEPTUAL",
+    "relative-colorimetric": "RELATIVE_COLORIMETRIC",
+    "saturation": "SATURATION",
+    "absolute-colorimetric": "ABSOLUTE_COLORIMETRIC",
 }
 RGB_SPACES = ("srgb", "hsl", "hwb")
 OVERPRINT = "OPk"  # the ExtGState black text is drawn with
@@ -92,6 +93,8 @@ class Converter:
     _colours: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        from PIL import ImageCms
+
         if self.intent not in INTENTS:
             raise PressError(
                 f"unknown rendering intent {self.intent!r}: use one of {', '.join(INTENTS)}"
@@ -113,7 +116,7 @@ class Converter:
             self._cmyk,
             "RGB",
             "CMYK",
-            renderingIntent=INTENTS[self.intent],
+            renderingIntent=getattr(ImageCms.Intent, INTENTS[self.intent]),
             flags=flags,
         )
 
@@ -136,13 +139,23 @@ class Converter:
             if key[0] == key[1] == key[2]:
                 value = (0.0, 0.0, 0.0, round(1 - key[0] / 255, 4))
             else:
+                from PIL import ImageCms
+
                 pixel = ImageCms.applyTransform(Image.new("RGB", (1, 1), key), self._transform)
                 value = tuple(round(v / 255, 4) for v in pixel.getpixel((0, 0)))
             self._colours[key] = value
         return self._colours[key]
 
     def image(self, image: Image.Image) -> Image.Image:
+        from PIL import ImageCms
+
         return ImageCms.applyTransform(image.convert("RGB"), self._transform)
+
+
+def _cmyk_color(coordinates, alpha):
+    from tinycss2.color5 import Color
+
+    return Color("device-cmyk", coordinates, alpha)
 
 
 def _overprints(color) -> bool:
@@ -162,13 +175,13 @@ def replacements(converter: Converter, originals: dict[str, object]) -> dict[str
     def _set_color(self, color, stroke=False):
         if getattr(color, "space", None) in RGB_SPACES:
             r, g, b = color.to("srgb").coordinates
-            color = Color("device-cmyk", converter.cmyk(r, g, b), color.alpha)
+            color = _cmyk_color(converter.cmyk(r, g, b), color.alpha)
         return set_color(self, color, stroke)
 
     def _draw_text(stream, textbox, *args, **kwargs):
         color = textbox.style["color"]
         if getattr(color, "space", None) in RGB_SPACES:
-            color = Color("device-cmyk", converter.cmyk(*color.to("srgb").coordinates), color.alpha)
+            color = _cmyk_color(converter.cmyk(*color.to("srgb").coordinates), color.alpha)
         if not _overprints(color):
             return draw_text(stream, textbox, *args, **kwargs)
         states = stream._resources["ExtGState"]
