@@ -29,6 +29,7 @@ from booklet.content.validate import read_book
 from booklet.model import Book
 from booklet.preflight import Preflight
 from booklet.press import finish
+from booklet.press.impose import ImposeError
 from booklet.problems import BuildFailed, Problem, Where, error, relative, warning
 from booklet.profiles import Finishing, Profile
 from booklet.typeset import cjk, csslint, render, styles
@@ -193,6 +194,7 @@ class Layout:
     renderer: render.Renderer
     laid: paginate.Laid
     pdf: bytes  # metadata and labels set
+    tokens: dict[str, str] = field(default_factory=dict)  # its root element's tokens
 
     def html(self) -> str:
         """The whole booklet as one HTML document (the --html output)."""
@@ -241,9 +243,13 @@ def build(
                     book, profile.layout, options, warm, cwd, clock, problems, progress
                 )
             with clock.stage("finish"):
-                pdfs[profile.name] = finish_profile(profile, layouts[profile.layout], options)
+                try:
+                    pdfs[profile.name] = finish_profile(profile, layouts[profile.layout], options)
+                except ImposeError as exc:
+                    where = Where(profiles.file_name(book.slug, profile))
+                    problems.append(error(where, "press.impose", str(exc), IMPOSE_HINT))
     with clock.stage("preflight"):
-        checked = check(book, wanted, layouts, pdfs, options, warm.faces(cwd), problems)
+        checked = check(book, wanted, layouts, pdfs, options, warm.faces(cwd), problems, cwd)
     errors = [p for p in problems if p.severity == "error"]
     if errors or (options.strict and problems):
         raise BuildFailed(problems)
@@ -308,7 +314,16 @@ def lay_out(book, name, options, warm, cwd, clock, problems, progress) -> Layout
     with clock.stage("write"), engine.engine_log() as write_records:
         # Tagging is read when writing, the image options when rendering: give both.
         info = finish.pdf_info(book, len(laid.document.pages), name in profiles.TYPE_AREA_BOX)
-        pdf = engine.write_pdf(laid.document, info, render_options)
+        converter = None
+        if render_options.get("pdf_variant"):
+            try:
+                converter = engine.press_converter(laid.document, profiles.ICC)
+            except engine.PressError as exc:
+                # No print file can be made: stop here rather than check a plain PDF as one.
+                where = Where(relative(options.styles / "tokens.css", cwd))
+                problems.append(error(where, "styles.print-profile", str(exc), PRESS_HINT))
+                raise BuildFailed(problems) from None
+        pdf = engine.write_pdf(laid.document, info, render_options, converter)
     shown = styles.shown(options.styles, cwd)
     engine_problems = engine.log_problems([*records, *write_records], shown)
     if any(p.code == "engine.css" for p in engine_problems):
@@ -339,7 +354,18 @@ def lay_out(book, name, options, warm, cwd, clock, problems, progress) -> Layout
         )
         if found not in problems:
             problems.append(found)
-    return Layout(name, renderer, laid, pdf)
+    return Layout(name, renderer, laid, pdf, engine.tokens(laid.document))
+
+
+IMPOSE_HINT = (
+    "check --creep, and the sheet tokens --bk-desktop-sheet and --bk-desktop-margin in "
+    "styles/tokens.css"
+)
+PRESS_HINT = (
+    "--bk-print-profile names a CMYK output profile in icc/ (icc/README.md); "
+    "--bk-print-rendering-intent is perceptual, relative-colorimetric, saturation or "
+    "absolute-colorimetric"
+)
 
 
 def _parse(entry: str, base_url: str, fetcher, fonts) -> tuple:
@@ -354,14 +380,16 @@ def _parse(entry: str, base_url: str, fetcher, fonts) -> tuple:
 
 def finish_profile(profile: Profile, layout: Layout, options: Options) -> bytes:
     pages = engine.page_facts(layout.laid.document) if profile.name == "proof" else []
-    return profile.finish(Finishing(layout.pdf, pages, options.creep_mm))
+    return profile.finish(Finishing(layout.pdf, pages, options.creep_mm, layout.tokens))
 
 
-def check(book, wanted, layouts, pdfs, options, faces, problems) -> dict[str, Preflight]:
+def check(book, wanted, layouts, pdfs, options, faces, problems, cwd=None) -> dict[str, Preflight]:
     """The preflight of each profile's pages (once per set of rules), and the fonts of a
     file made from pages checked elsewhere; adds every problem to ``problems``."""
     checked: dict[str, Preflight] = {}
     for profile in wanted:
+        if profile.name not in pdfs:
+            continue  # its finishing failed: the problem says why
         layout = layouts[profile.layout]
         pdf = pdfs[profile.name] if profile.pages_checked_here else layout.pdf
         name = profile.rules.name
@@ -375,12 +403,22 @@ def check(book, wanted, layouts, pdfs, options, faces, problems) -> dict[str, Pr
                 output=profiles.file_name(book.slug, profiles.PROFILES[name]),
                 faces=faces,
                 allow_placeholders=options.allow_placeholders,
+                styles=options.styles,
+                cwd=cwd,
             )
         if not profile.pages_checked_here:
-            found = preflight.check_fonts(
-                pdfs[profile.name], faces, profiles.file_name(book.slug, profile)
+            # The file itself (sheets, fonts, PDF/X): beside its pages' facts if checked
+            # under its own name.
+            found = preflight.check_file(
+                pdfs[profile.name],
+                faces,
+                rules=profile.rules,
+                profile=profile.name,
+                output=profiles.file_name(book.slug, profile),
             )
-            problems += [p for p in found if p not in problems]
+            checked[profile.name] = (
+                checked[profile.name].with_file(found) if profile.name in checked else found
+            )
     problems += [p for p in preflight.combine(checked.values()) if p not in problems]
     return checked
 

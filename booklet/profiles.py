@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # Light on purpose: the command reads this table before the engine is imported.
 
+# The CMYK output profiles a print layout may name (--bk-print-profile): icc/README.md.
+ICC = Path(__file__).resolve().parent.parent / "icc"
+
 # WeasyPrint's options per layout (styles/profiles/<layout>.css). The screen PDF is tagged
-# for accessibility and its images are downsampled; the print pages keep images at full
-# resolution.
+# for accessibility and its images are downsampled; the print pages are PDF/X-4 (colour
+# converted to the output profile's CMYK, images at full resolution); the desktop pages
+# keep photos at 300 dpi for an office printer.
 LAYOUTS: dict[str, dict] = {
     "screen": {"pdf_tags": True, "dpi": 150, "optimize_images": True, "jpeg_quality": 85},
-    "print": {},
+    "print": {"pdf_variant": "pdf/x-4"},
     "proof": {"dpi": 150, "optimize_images": True, "jpeg_quality": 85},
+    "desktop": {"dpi": 300, "optimize_images": True, "jpeg_quality": 90},
 }
 
 
@@ -29,12 +35,15 @@ class Rules:
     name: str  # screen, print or proof: the name the pages are checked under
     bleed_mm: float = 0.0  # the bleed every page must have
     sheet_is_trim: bool = True  # the MediaBox is the trim (no marks, no bleed)
-    for_press: bool = False  # images at print resolution; a placeholder is an error
+    # Images at print resolution; a placeholder is an error; PDF/X-4, process colour only,
+    # ink coverage under --bk-print-ink-limit.
+    for_press: bool = False
 
 
 SCREEN = Rules("screen")
 PRINT = Rules("print", bleed_mm=3.0, sheet_is_trim=False, for_press=True)
 PROOF = Rules("proof")
+DESKTOP = Rules("desktop")
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class Finishing:
     pdf: bytes
     pages: list  # engine.PageFacts of every page
     creep_mm: float
+    tokens: dict[str, str] = field(default_factory=dict)  # the layout's tokens (engine.tokens)
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,7 @@ class Profile:
     # Checked on the file itself (True) or through the layout's pages it is made of (False:
     # the imposed sheets, whose fonts alone are checked on the file).
     pages_checked_here: bool = True
+    sheets: bool = False  # each page is a sheet side holding two pages (labelled so)
     reader: bool = False  # the PDF readers get (searchable text, tagged)
     doc: str = field(default="", compare=False)
 
@@ -74,6 +85,12 @@ def _imposed(done: Finishing) -> bytes:
     from booklet.press import impose
 
     return impose.impose(done.pdf, impose.ImposeOptions(creep_mm=done.creep_mm))
+
+
+def _desktop(done: Finishing) -> bytes:
+    from booklet.press import desktop
+
+    return desktop.sheets(done.pdf, done.tokens)
 
 
 def _outlined(done: Finishing) -> bytes:
@@ -100,7 +117,7 @@ PROFILES: dict[str, Profile] = {
             "print",
             _with_marks,
             PRINT,
-            doc="<slug>-print.pdf for the print shop: 3 mm bleed, crop marks",
+            doc="<slug>-print.pdf for the print shop: PDF/X-4 (CMYK), 3 mm bleed, crop marks",
         ),
         Profile(
             "imposed",
@@ -109,7 +126,19 @@ PROFILES: dict[str, Profile] = {
             _imposed,
             PRINT,
             pages_checked_here=False,
+            sheets=True,
             doc="<slug>-imposed.pdf: saddle-stitch sheets in print order",
+        ),
+        Profile(
+            "desktop",
+            "-desktop",
+            "desktop",
+            _desktop,
+            DESKTOP,
+            pages_checked_here=False,
+            sheets=True,
+            doc="<slug>-desktop.pdf for an office printer: A4 sheets, two pages a side, "
+            "print double-sided (flip on short edge), fold and staple",
         ),
         Profile(
             "proof",

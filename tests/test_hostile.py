@@ -565,7 +565,8 @@ def test_text_naming_outside_files_prints_literally_and_reads_none(
     )
     assert status == 0, err
     written = [Path(line) for line in stdout.split()]
-    assert {p.suffix for p in written} == {".pdf", ".json", ".html"} and len(written) == 6
+    assert {p.suffix for p in written} == {".pdf", ".json", ".html"}
+    assert len(written) == 7  # screen, print, imposed, desktop, proof; preflight; html
     assert sorted(written) == sorted(p for p in out.rglob("*") if p.is_file())
     for path in written:
         assert_secret_absent(path)
@@ -892,14 +893,45 @@ def test_a_character_only_some_fonts_have_fails_with_its_name_and_place(make_boo
 
 
 def test_two_builds_are_byte_identical_for_every_profile(make_book_module, tmp_path):
+    import hashlib
+
+    from booklet import profiles
+
     def build(out):
         return pipeline.build(
             pipeline.Options(book=make_book_module, out=out, profile="all", allow_placeholders=True)
         )
 
     first, second = build(tmp_path / "1"), build(tmp_path / "2")
+    assert len([p for p in first.written if p.suffix == ".pdf"]) == len(profiles.PROFILES)
     for a, b in zip(first.written, second.written, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
+        if a.suffix != ".pdf":
+            continue
+        data = a.read_bytes()
+        # The header states the version the content needs: OpenType fonts 1.6, PDF/X-4
+        # 1.6, a duplex print preference 1.7.
+        header = re.match(rb"%PDF-(\d\.\d)\n", data)[1]
+        needed = max(
+            b"1.6" if b"/OpenType" in data or b"/OutputIntents" in data else b"1.4",
+            b"1.7" if b"/DuplexFlipShortEdge" in data else b"1.0",
+        )
+        assert header >= needed, (a.name, header, needed)
+        assert header == (b"1.6" if b"/OutputIntents" in data else b"1.7"), a.name
+        # One /ID, derived from the content: the digest of the file without it (and with
+        # the XMP identifiers, which repeat it, left blank).
+        (digest,) = re.findall(rb"/ID \[<([0-9a-f]{32})> <\1>\]\n", data)
+        uid = b"uuid:%s-%s-%s-%s-%s" % (
+            digest[:8],
+            digest[8:12],
+            digest[12:16],
+            digest[16:20],
+            digest[20:],
+        )
+        body = re.sub(rb"/ID \[<[0-9a-f]{32}> <[0-9a-f]{32}>\]\n", b"", data)
+        body = body.replace(uid, b"uuid:00000000-0000-0000-0000-000000000000")
+        assert hashlib.md5(body, usedforsecurity=False).hexdigest().encode() == digest, a.name
+        assert data.count(b"/ID [") == 1, a.name
 
 
 SLOW_WRITE = """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import re
 import shutil
@@ -453,8 +454,90 @@ def test_unreadable_or_empty_input_is_an_error():
 @pytest.mark.parametrize(
     "kwargs",
     [{"creep_mm": -1}, {"creep_mm": float("nan")}, {"sheet_size_mm": (0, 210)},
-     {"sheet_size_mm": (297,)}],
+     {"sheet_size_mm": (297,)}, {"fit_margin_mm": 5},
+     {"sheet_size_mm": (297, 210), "fit_margin_mm": -1}],
 )  # fmt: skip
 def test_bad_options_are_refused(kwargs):
     with pytest.raises(ValueError):
         ImposeOptions(**kwargs)
+
+
+# --- labels, metadata, identifiers ----------------------------------------------------------
+
+
+def test_each_sheet_side_is_labelled_with_the_pages_it_holds():
+    labels = pypdf.PdfReader(io.BytesIO(imposed(7, marks=False))).page_labels
+    assert labels == [
+        "1 front: -|1", "1 back: 2|7", "2 front: 6|3", "2 back: 4|5",
+    ]  # fmt: skip
+
+
+def test_the_input_page_labels_name_the_halves():
+    html = "<style>@page { size: A5 } p { break-after: page }</style>" + "".join(
+        f"<p>P{n}</p>" for n in range(1, 5)
+    )
+    writer = pypdf.PdfWriter(
+        clone_from=pypdf.PdfReader(io.BytesIO(weasyprint.HTML(string=html).write_pdf()))
+    )
+    writer.set_page_label(0, 0, prefix="封面")
+    writer.set_page_label(1, 2, style="/D", start=2)
+    writer.set_page_label(3, 3, prefix="封底")
+    out = io.BytesIO()
+    writer.write(out)
+    labels = pypdf.PdfReader(io.BytesIO(impose(out.getvalue(), NO_MARKS))).page_labels
+    assert labels == ["1 front: 封底|封面", "1 back: 2|3"]
+
+
+def test_metadata_and_a_content_derived_id_are_carried_over():
+    html = (
+        "<html lang=zh><head><title>小册</title><meta name=author content=某人>"
+        "<meta name=dcterms.created content=2026-01-02></head>"
+        "<style>@page { size: A5 }</style><p>P1</p></html>"
+    )
+    pdf = impose(weasyprint.HTML(string=html).write_pdf(), NO_MARKS)
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert reader.metadata.title == "小册" and reader.metadata.author == "某人"
+    assert reader.trailer["/Root"]["/Lang"] == "zh"
+    identifier = re.search(rb"/ID \[<([0-9a-f]{32})> <\1>\]\n", pdf)
+    body = pdf.replace(identifier[0], b"")
+    assert hashlib.md5(body, usedforsecurity=False).hexdigest().encode() == identifier[1]
+
+
+# --- scaled for a desktop printer -------------------------------------------------------------
+
+DESKTOP = ImposeOptions(
+    sheet_size_mm=(210, 297), marks=False, fit_margin_mm=5, fold_line=True, printer_hints=True
+)
+
+
+def test_fitted_pages_keep_the_margin_clear_and_meet_at_the_fold():
+    pdf = impose(sample_booklet(8), DESKTOP)
+    boxes = boxes_mm(pdf)
+    for page in boxes:
+        assert page["mediabox"] == [0, 0, 297, 210]  # turned: two pages side by side
+        x0, y0, x1, y1 = page["trimbox"]
+        assert y0 == pytest.approx(8, abs=0.01) and y1 == pytest.approx(202, abs=0.01)
+        assert (x0 + x1) / 2 == pytest.approx(148.5, abs=0.01)
+        assert (x1 - x0) / 2 == pytest.approx(148 * 194 / 210, abs=0.01)
+    # The content is scaled with the page: a glyph keeps its place relative to the trim.
+    source = glyph_xy(sample_booklet(8))
+    placed = glyph_xy(pdf)
+    scale = 194 / 210
+    right_trim_left = 148.5 * MM  # page 1 is the right half of sheet 1's front
+    assert placed[1][0] - right_trim_left == pytest.approx(source[1][0] * scale, abs=0.05)
+    assert placed[1][1] - 8 * MM == pytest.approx(source[1][1] * scale, abs=0.05)
+
+
+def test_printer_hints_ask_for_a_short_edge_flip_at_actual_size():
+    pdf = impose(sample_booklet(4), DESKTOP)
+    assert pdf.startswith(b"%PDF-1.7")
+    prefs = pypdf.PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/ViewerPreferences"]
+    assert prefs["/Duplex"] == "/DuplexFlipShortEdge" and prefs["/PrintScaling"] == "/None"
+    assert "/ViewerPreferences" not in pypdf.PdfReader(io.BytesIO(imposed(4))).trailer["/Root"]
+
+
+def test_a_sheet_too_small_to_fit_is_an_error():
+    with pytest.raises(ImposeError, match="leaves no room for two pages"):
+        impose(
+            sample_booklet(4), ImposeOptions(sheet_size_mm=(20, 20), marks=False, fit_margin_mm=9)
+        )

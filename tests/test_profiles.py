@@ -1,4 +1,5 @@
-"""The print shop's files: boxes in millimetres, crop marks, imposition, proof; all pass qpdf."""
+"""The print shop's files: boxes in millimetres, crop marks, imposition, proof; the office
+printer's desktop sheets; all pass qpdf."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def test_print_profile_refuses_a_placeholder_unless_allowed(make_book_module, tm
 def test_every_profile_is_written(profiles):
     files, _ = profiles
     assert sorted(files) == [
+        "small-book-desktop.pdf",
         "small-book-imposed.pdf",
         "small-book-preflight.json",
         "small-book-print.pdf",
@@ -145,8 +147,8 @@ def test_proof_has_the_proof_mark_and_type_area_outlines(profiles):
 
 def test_print_pdf_sets_text_in_black_ink_alone(profiles, real_print):
     """Body text and grey text (bylines, running heads) are DeviceCMYK with no cyan, magenta
-    or yellow in the print file (small type in four inks blurs on press); the screen file
-    stays RGB."""
+    or yellow in the print file (small type in four inks blurs on press); every other text
+    colour is CMYK too (the accent as its -cmyk token says); the screen file stays RGB."""
     files, _ = profiles
     for path in (files["small-book-print.pdf"], real_print):
         with pdfplumber.open(path) as pdf:
@@ -155,9 +157,10 @@ def test_print_pdf_sets_text_in_black_ink_alone(profiles, real_print):
         assert body
         colours = {c["non_stroking_color"] for c in body}
         assert colours == {(0, 0, 0, 1)}, colours
-        greys = {c["non_stroking_color"] for c in chars if "Sans" in c["fontname"]}
-        greys = {g for g in greys if len(g) == 4}  # the accent colour stays as the theme sets it
-        assert greys and all(g[:3] == (0, 0, 0) and 0 < g[3] < 1 for g in greys - {(0, 0, 0, 1)})
+        sans = {c["non_stroking_color"] for c in chars if "Sans" in c["fontname"]}
+        assert all(len(colour) == 4 for colour in sans), sans
+        greys = {g for g in sans if g[:3] == (0, 0, 0) and 0 < g[3] < 1}
+        assert greys, sans  # the muted grey of bylines and running heads: black ink alone
     with pdfplumber.open(files["small-book.pdf"]) as pdf:
         body = [c for page in pdf.pages for c in page.chars if "Serif" in c["fontname"]]
     assert body and all(len(c["non_stroking_color"]) == 3 for c in body)
@@ -213,3 +216,55 @@ def test_real_booklet_passes_qpdf_and_embeds_every_font_subset(booklet, real_pri
     for row in rows:
         assert row.split()[-5:-2] == ["yes", "yes", "yes"], row  # emb, sub, uni
         assert row.split()[0].split("+", 1)[1].startswith("Booklet-"), row
+
+
+def test_the_profile_table_drives_the_choices_and_the_file_names():
+    from booklet import profiles
+    from booklet.cli import parser
+
+    assert profiles.CHOICES == ("screen", "print", "imposed", "desktop", "proof", "all")
+    choice = next(a for a in parser()._actions if a.dest == "profile")
+    assert tuple(choice.choices) == profiles.CHOICES
+    assert "flip on short edge" in choice.help  # the desktop row's own words
+    assert profiles.file_name("x", profiles.PROFILES["desktop"]) == "x-desktop.pdf"
+    assert profiles.LAYOUTS["print"]["pdf_variant"] == "pdf/x-4"
+    assert "pdf_variant" not in profiles.LAYOUTS["screen"]
+
+
+def test_desktop_alone_lays_out_its_own_pages_and_writes_sheets(make_book_module, tmp_path):
+    result = pipeline.build(
+        pipeline.Options(book=make_book_module, out=tmp_path, profile="desktop")
+    )
+    assert [p.name for p in result.written] == [
+        "small-book-desktop.pdf",
+        "small-book-preflight.json",
+    ]
+    assert set(result.layouts) == {"desktop"}
+    reader = PdfReader(result.written[0])
+    assert len(reader.pages) == result.pages // 2
+    assert set(result.preflight) == {"desktop"}
+    assert result.preflight["desktop"].facts["file"]["sheets"][0]["side"] == "front"
+
+
+def test_a_desktop_sheet_token_that_is_no_size_is_an_error_at_the_styles(
+    make_book_module, styles_copy, tmp_path
+):
+    tokens = styles_copy / "tokens.css"
+    tokens.write_text(
+        tokens.read_text("utf-8").replace(
+            "--bk-desktop-sheet: 297mm 210mm", "--bk-desktop-sheet: big"
+        ),
+        "utf-8",
+    )
+    with pytest.raises(BuildFailed) as failed:
+        pipeline.build(
+            pipeline.Options(
+                book=make_book_module, out=tmp_path / "out", styles=styles_copy, profile="desktop"
+            )
+        )
+    (problem,) = [p for p in failed.value.problems if p.severity == "error"]
+    assert problem.code == "press.impose"
+    assert (
+        "--bk-desktop-sheet" in problem.message and "'big' is not a sheet size" in problem.message
+    )
+    assert not (tmp_path / "out").exists()

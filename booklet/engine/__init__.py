@@ -5,9 +5,11 @@
   place for the length of a ``with`` block only.
 - ``FolderFetcher``: the only way the engine reads files.
 - ``engine_log`` / ``log_problems``: the engine's log captured as problems.
-- ``write_pdf``: one write with metadata, labels and a content-derived file identifier.
-- ``page_facts``, ``toc_entries``, ``page_name``, ``join``, ``blocks``: facts read from the
-  layout.
+- ``write_pdf``: one write with metadata, labels and content-derived identifiers (``seal``);
+  for the press, PDF/X-4 with colour through the output profile (``press_converter``).
+- ``tokens``: the custom properties (tokens) of a laid-out document's root element.
+- ``page_facts``, ``toc_entries``, ``page_name``, ``join``, ``blocks``, ``line_pitch``:
+  facts read from the layout.
 - ``installed``: which replacements are in place now (tests read it).
 """
 
@@ -25,18 +27,21 @@ from .gate import ENGINE_VERSION, EngineMismatch, check, subsetter_missing
 from .hook import hooked, installed
 from .log import engine_log, log_problems
 from .pages import join, page_name
+from .press import Converter, PressError, tokens
 from .subsets import SubsetMemo
-from .write import PdfInfo, write_pdf
+from .write import PdfInfo, press_converter, seal, write_pdf
 
 __all__ = [
     "ENGINE_VERSION",
     "PX_PER_MM",
     "TOC_ANCHOR",
     "Block",
+    "Converter",
     "EngineMismatch",
     "FolderFetcher",
     "PageFacts",
     "PdfInfo",
+    "PressError",
     "SubsetMemo",
     "anchor_pages",
     "blocks",
@@ -49,7 +54,10 @@ __all__ = [
     "log_problems",
     "page_facts",
     "page_name",
+    "press_converter",
+    "seal",
     "subsetter_missing",
     "toc_entries",
+    "tokens",
     "write_pdf",
 ]

@@ -7,12 +7,13 @@ import importlib
 import inspect
 from functools import cache
 
-from . import justify
+from . import justify, press
 
 ENGINE_VERSION = "70.0"  # pyproject.toml pins weasyprint to this
 PDF_WRITER_VERSION = "0.13.0"  # and pydyf to this
 
-# Internals the other engine modules use, besides the hook's (justify.PATCHED and USED):
+# Internals the other engine modules use, besides the hooks' (justify.PATCHED and USED,
+# press.PATCHED and USED):
 # (module, attribute path) -> parameter names, or None for an attribute that must exist.
 OTHERS = {
     ("weasyprint.pdf.fonts", "Font.subset"): ("self", "to_unicode", "hinting"),
@@ -53,7 +54,7 @@ def problems() -> list[str]:
         found.append(f"WeasyPrint {weasyprint.__version__} is installed, not {ENGINE_VERSION}")
     if pydyf.__version__ != PDF_WRITER_VERSION:
         found.append(f"pydyf {pydyf.__version__} is installed, not {PDF_WRITER_VERSION}")
-    expected = {**justify.PATCHED, **OTHERS}
+    expected = {**justify.PATCHED, **press.PATCHED, **press.USED, **OTHERS}
     expected.update(dict.fromkeys(justify.USED))
     for (module_name, path), parameters in expected.items():
         try:
@@ -98,7 +99,11 @@ def subsetter_missing() -> bool:
 def check() -> None:
     """Raise EngineMismatch unless the engine is the pinned one; then remember the engine's
     own functions, which the hook calls and always puts back."""
-    for module_name, path in (*justify.PATCHED, ("weasyprint.pdf.fonts", "Font.subset")):
+    for module_name, path in (
+        *justify.PATCHED,
+        *press.PATCHED,
+        ("weasyprint.pdf.fonts", "Font.subset"),
+    ):
         with contextlib.suppress(ImportError, AttributeError):  # problems() says so
             _ORIGINALS.setdefault((module_name, path), resolve(module_name, path))
     found = problems()

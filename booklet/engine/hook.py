@@ -1,14 +1,16 @@
-"""The scoped hook: the engine patched for one build, and always given its own functions back."""
+"""The scoped hooks: the engine patched for one build (and for one press write), and always
+given its own functions back."""
 
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 
-from . import gate, justify
+from . import gate, justify, press
 from .subsets import SubsetMemo
 
 
@@ -68,11 +70,46 @@ def hooked(typeset: bool = True, subsets: SubsetMemo | None = None) -> Iterator[
             setattr(owner, name, function)
 
 
+@contextmanager
+def pressed(converter: press.Converter) -> Iterator[None]:
+    """Write with the press colour hooks (press.py): colours and photos through
+    ``converter`` to CMYK, black text overprinting; whatever was in place before is put
+    back on leaving. Only a press write (PDF/X) runs inside this block."""
+    gate.check()
+    originals = gate.originals_table()
+    by_path = {path: originals[(module, path)] for module, path in press.PATCHED}
+    wanted = press.replacements(converter, by_path)
+    if counting is not None:
+        wanted = {
+            path: (
+                staticmethod(_counted(function.__func__, path, counting))
+                if isinstance(function, staticmethod)
+                else _counted(function, path, counting)
+            )
+            for path, function in wanted.items()
+        }
+    saved = []
+    try:
+        for module_name, path in press.PATCHED:
+            owner, name = _owner(module_name, path)
+            # As stored (a static method stays one when it is put back).
+            saved.append((owner, name, inspect.getattr_static(owner, name)))
+            setattr(owner, name, wanted[path])
+        yield
+    finally:
+        for owner, name, function in reversed(saved):
+            setattr(owner, name, function)
+
+
 def installed() -> dict[str, bool]:
     """For each patched function, whether a replacement is in place now."""
     originals = gate.originals_table()
     found = {}
-    for module_name, path in (*justify.PATCHED, ("weasyprint.pdf.fonts", "Font.subset")):
+    for module_name, path in (
+        *justify.PATCHED,
+        *press.PATCHED,
+        ("weasyprint.pdf.fonts", "Font.subset"),
+    ):
         owner, name = _owner(module_name, path)
         found[path] = getattr(owner, name) is not originals.get((module_name, path))
     return found

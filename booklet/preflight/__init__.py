@@ -12,13 +12,14 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 from pypdf import PdfReader
 
 from booklet import engine
 from booklet.model import Book
 from booklet.problems import Problem, Where
-from booklet.profiles import Rules
+from booklet.profiles import ICC, Rules
 from booklet.typeset.render import Piece
 from booklet.typeset.styles import FontFace
 
@@ -33,9 +34,10 @@ from .checks import (
     check_toc,
 )
 from .pdf import read_fonts
+from .press import check_colour_tokens, check_file_facts, check_ink, check_press_file
 from .summary import Preflight
 
-__all__ = ["Preflight", "check_fonts", "combine", "run"]
+__all__ = ["Preflight", "check_file", "check_fonts", "combine", "run"]
 
 FULL_BLEED_PAGES = frozenset({"cover", "back", "filler"})  # margin 0: no type area to overflow
 
@@ -50,6 +52,8 @@ def run(
     output: str,
     faces: list[FontFace],
     allow_placeholders: bool = False,
+    styles: Path | None = None,
+    cwd: Path | None = None,
 ) -> Preflight:
     """Check one layout's pages: ``laid`` is the padded, joined layout (compose.Laid), ``pdf``
     its finished bytes, ``pieces`` each article's text as the template set it, ``output``
@@ -64,8 +68,20 @@ def run(
 
     found, facts["pages"] = check_pages(reader, book, rules, where)
     problems += found
-    found, facts["fonts"] = check_font_facts(read_fonts(reader, pdf), faces, where)
+    fonts = read_fonts(reader, pdf)
+    found, facts["fonts"] = check_font_facts(fonts, faces, where)
     problems += found
+    found, facts["version"] = check_file_facts(pdf, where)
+    problems += found
+    if rules.for_press:
+        tokens = engine.tokens(laid.document)
+        found, press_facts = check_press_file(reader, pdf, fonts, where)
+        problems += found
+        facts.update(press_facts)
+        found, facts["ink"] = check_ink(pdf, reader, tokens, where)
+        problems += found
+        if styles is not None:
+            problems += check_colour_tokens(styles, book.theme, tokens, ICC, cwd or Path.cwd())
     found, facts["images"] = check_images(pages, book, rules, where)
     problems += found
     found, facts["placeholders"] = check_placeholders(book, rules, allow_placeholders)
@@ -88,6 +104,41 @@ def check_fonts(pdf: bytes, faces: list[FontFace], output: str) -> tuple[Problem
         read_fonts(PdfReader(io.BytesIO(pdf)), pdf), faces, Where(output)
     )
     return tuple(found)
+
+
+def check_file(
+    pdf: bytes, faces: list[FontFace], *, rules: Rules, profile: str, output: str
+) -> Preflight:
+    """The checks of a file made from pages checked elsewhere (the imposed and desktop
+    sheets): fonts, header version, the sheet sides its labels name and, for the press,
+    PDF/X-4 and colour. Its facts are under "file"."""
+    start = time.perf_counter()
+    where = Where(output)
+    reader = PdfReader(io.BytesIO(pdf))
+    fonts = read_fonts(reader, pdf)
+    problems: list[Problem] = []
+    facts: dict = {"output": output, "sheet_sides": len(reader.pages)}
+    found, facts["fonts"] = check_font_facts(fonts, faces, where)
+    problems += found
+    found, facts["version"] = check_file_facts(pdf, where)
+    problems += found
+    from .pdfx import sheet_sides
+
+    facts["sheets"] = sheet_sides(reader)
+    if rules.for_press:
+        found, press_facts = check_press_file(reader, pdf, fonts, where)
+        problems += found
+        facts.update(press_facts)
+    if reader.pages:
+        media = reader.pages[0].mediabox
+        facts["sheet_mm"] = [
+            round(float(media.width) / 72 * 25.4, 1),
+            round(float(media.height) / 72 * 25.4, 1),
+        ]
+    ms = round((time.perf_counter() - start) * 1000, 1)
+    return Preflight(
+        tuple(problems), {"profile": profile, "output": output, "file": facts, "ms": ms}
+    )
 
 
 def combine(results: Iterable[Preflight]) -> tuple[Problem, ...]:

@@ -12,8 +12,66 @@ class Preflight:
     problems: tuple[Problem, ...]  # errors and warnings, editor terms, codes "preflight.*"
     facts: dict  # JSON-ready: what was measured
 
+    def with_file(self, other: Preflight) -> Preflight:
+        """These page checks with another's file checks (``check_file``) beside them."""
+        ms = self.facts.get("ms", 0) + other.facts.get("ms", 0)
+        facts = {**self.facts, "file": other.facts["file"], "ms": ms}
+        return Preflight(self.problems + other.problems, facts)
+
     def summary(self) -> str:
-        """One or two short lines for the terminal."""
+        """Short lines for the terminal: the pages, and the file when it was checked."""
+        lines = [self._pages_summary()] if "pages" in self.facts else []
+        if "file" in self.facts:
+            lines.append(self._file_summary())
+        errors = sum(p.severity == "error" for p in self.problems)
+        warnings = len(self.problems) - errors
+        ms = self.facts.get("ms", 0)
+        lines.append(
+            f"  {errors} error{'' if errors == 1 else 's'}, "
+            f"{warnings} warning{'' if warnings == 1 else 's'}; checked in {ms:.0f} ms"
+        )
+        return "\n".join(lines)
+
+    def _file_summary(self) -> str:
+        f = self.facts["file"]
+        sheets = f.get("sheets", [])
+        parts = []
+        if sheets:
+            w, h = f.get("sheet_mm", [0, 0])
+            parts.append(
+                f"{len(sheets)} sheet sides ({len(sheets) // 2} sheets of {w:g}×{h:g} mm, "
+                "each side labelled with its pages)"
+            )
+        parts += self._press_parts(f)
+        version = f["version"]
+        parts.append(f"PDF {version['header']} {'✓' if version['ok'] else '✗'}")
+        line = f"preflight ({self.facts['profile']}, file): " + ", ".join(parts)
+        if self.facts["profile"] == "desktop":
+            from booklet.press.desktop import PRINTER_SETTINGS
+
+            line += f"\n  to print: {PRINTER_SETTINGS}"
+        return line
+
+    @staticmethod
+    def _press_parts(f: dict) -> list[str]:
+        parts = []
+        if "pdfx" in f:
+            x = f["pdfx"]
+            total = len(x["requirements"])
+            parts.append(f"{x['version']} {x['met']}/{total} {'✓' if x['met'] == total else '✗'}")
+        if "colour" in f:
+            spaces = ", ".join(f["colour"]["spaces"])
+            mark = "✗" if f["colour"]["survivors"] else "✓"
+            parts.append(f"colour {spaces} {mark}")
+        if f.get("ink", {}).get("max") is not None:
+            ink = f["ink"]
+            mark = "✓" if ink["max"] <= ink["limit"] else "✗"
+            parts.append(
+                f"ink max {ink['max']:g} % on page {ink['page']} (limit {ink['limit']:g} %) {mark}"
+            )
+        return parts
+
+    def _pages_summary(self) -> str:
         f = self.facts
         pages = f["pages"]
         fonts = f["fonts"]
@@ -51,10 +109,5 @@ class Preflight:
             f"TOC {toc_ok}/{len(toc['entries'])} {'✓' if toc['ok'] else '✗'}",
         ]
         line = f"preflight ({f['profile']}): " + ", ".join(parts)
-        errors = sum(p.severity == "error" for p in self.problems)
-        warnings = len(self.problems) - errors
-        second = (
-            f"  {errors} error{'' if errors == 1 else 's'}, "
-            f"{warnings} warning{'' if warnings == 1 else 's'}; checked in {f['ms']:.0f} ms"
-        )
-        return f"{line}\n{second}"
+        press = self._press_parts(f)
+        return line + (f"\n  press: {', '.join(press)}" if press else "")

@@ -11,6 +11,7 @@ from pypdf import PdfReader, PdfWriter
 from booklet.engine import PageFacts, PdfInfo
 from booklet.model import Book
 
+from .carry import written
 from .marks import draw_over
 
 # The four cover pages of a saddle-stitched booklet have names of their own in Chinese
@@ -59,7 +60,7 @@ def pdf_info(book: Book, pages: int, type_area: bool = False) -> PdfInfo:
 
 def outline_type_area(pdf: bytes, pages: list[PageFacts]) -> bytes:
     """The proof (校样): each page's type area outlined in cyan, as the engine laid it out."""
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)), keep_initial_header=True)
     for page, facts in zip(writer.pages, pages, strict=True):
         if not facts.margins:
             continue  # covers and fillers have no type area
@@ -70,6 +71,4 @@ def outline_type_area(pdf: bytes, pages: list[PageFacts]) -> bytes:
             f"{x0:.3f} {page_top - y1:.3f} {x1 - x0:.3f} {y1 - y0:.3f} re S Q"
         )
         draw_over(writer, page, ops)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return written(writer)

@@ -44,21 +44,33 @@ How a sheet is built
   folded, not cut) and a dashed fold mark on the spine line above and below the spread
   (booklet/press/marks.py). No text label: it would need a font, and a print file embeds every
   font it uses.
+* Scale (``fit_margin_mm``, for a desktop printer): the spread is scaled down (never up)
+  so that it keeps that margin clear at every edge of the sheet, plus room for the fold
+  line at head and foot; the pages still meet at the sheet's centre line.
+* Fold line (``fold_line``, when there are no printer's marks): a dashed 50 % grey mark on
+  the spine line above and below the spread, where the sheet is folded.
+* Labels: each sheet side's page label says which pages it holds, as
+  ``"<sheet> front: <left>|<right>"`` or ``"<sheet> back: …"``, each page by its own label
+  in the input (封面, 3, …; ``-`` for a blank half): a viewer, or the preview, can show
+  which pages a side holds without reading the content.
 * Output: annotations (links), the outline and the structure tree of the input are not
-  carried over (a print file). The PDF version of the input is kept. No /ID, no dates:
-  the same input gives the same bytes.
+  carried over (a print file). The document information, XMP metadata, output intent and
+  language of the input are, and its PDF version; /ID and the XMP identifiers are derived
+  from the content (booklet/press/carry.py): the same input gives the same bytes.
+  ``printer_hints`` asks the print dialog for duplex flipping on the short edge at actual
+  size (/ViewerPreferences, PDF 1.7).
 """
 
 from __future__ import annotations
 
 import io
 import math
-import re
 from dataclasses import dataclass
 
 from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
+    BooleanObject,
     DecodedStreamObject,
     DictionaryObject,
     FloatObject,
@@ -67,6 +79,7 @@ from pypdf.generic import (
     RectangleObject,
 )
 
+from .carry import carry_over, written
 from .marks import (
     COLOUR_SPACE,
     MARK_LENGTH_MM,
@@ -159,6 +172,13 @@ class ImposeOptions:
     #: Crop marks at the spread's outer corners and fold marks at the spine, in the
     #: registration colour (Separation /All) outside the bleed.
     marks: bool = True
+    #: Scale the spread down to keep this margin (mm) clear at the sheet's edges (a desktop
+    #: printer cannot print there); None: pages at their size. Needs ``sheet_size_mm``.
+    fit_margin_mm: float | None = None
+    #: A dashed grey fold mark on the spine above and below the spread (without ``marks``).
+    fold_line: bool = False
+    #: Ask the print dialog for duplex, flip on the short edge, actual size.
+    printer_hints: bool = False
 
     def __post_init__(self) -> None:
         sheet = self.sheet_size_mm
@@ -173,6 +193,13 @@ class ImposeOptions:
             math.isfinite(self.creep_mm) and self.creep_mm >= 0
         ):
             raise ValueError(f"creep_mm must be a number >= 0, got {self.creep_mm!r}")
+        margin = self.fit_margin_mm
+        if margin is not None and (
+            sheet is None or not isinstance(margin, int | float) or not (0 <= margin < 100)
+        ):
+            raise ValueError(
+                f"fit_margin_mm must be a number from 0 to 100 with a sheet_size_mm, got {margin!r}"
+            )
 
 
 def smallest_iso_sheet(width_mm: float, height_mm: float) -> tuple[str, float, float]:
@@ -228,34 +255,37 @@ def impose(pdf: bytes, options: ImposeOptions = ImposeOptions()) -> bytes:
     bleed = max(max(g.extension) for g in geometry)  # pt, largest bleed anywhere
     mark_offset = max(bleed, MARK_OFFSET_MM * PT_PER_MM)
     margin_needed = mark_offset + MARK_LENGTH_MM * PT_PER_MM if options.marks else bleed
-    sheet_w, sheet_h = (
-        round(v, 4) for v in _sheet_size(options, 2 * trim_w, trim_h, margin_needed)
-    )
+    if options.fit_margin_mm is None:
+        scale = 1.0
+        sheet_w, sheet_h = (
+            round(v, 4) for v in _sheet_size(options, 2 * trim_w, trim_h, margin_needed)
+        )
+    else:
+        scale, sheet_w, sheet_h = _fitted(options, 2 * trim_w, trim_h)
 
     writer = PdfWriter()
-    # pypdf writes %PDF-1.3 by default; keep the input's version (WeasyPrint: 1.7), as the
-    # pages keep their features (transparency groups, ...).
-    if re.fullmatch(r"%PDF-\d\.\d", reader.pdf_header) and reader.pdf_header > "%PDF-1.3":
-        writer.pdf_header = reader.pdf_header
+    carry_over(reader, writer, "1.7" if options.printer_hints else "1.3")
+    labels = _labels(reader, len(pages))
     spine_x = sheet_w / 2
+    spread_w, spread_h = trim_w * scale, trim_h * scale
     trim = RectangleObject(
-        (spine_x - trim_w, (sheet_h - trim_h) / 2, spine_x + trim_w, (sheet_h + trim_h) / 2)
+        (spine_x - spread_w, (sheet_h - spread_h) / 2, spine_x + spread_w, (sheet_h + spread_h) / 2)
     )
     bleed_box = RectangleObject(
         (
-            max(0.0, trim.left - bleed),
-            max(0.0, trim.bottom - bleed),
-            min(sheet_w, trim.right + bleed),
-            min(sheet_h, trim.top + bleed),
+            max(0.0, trim.left - bleed * scale),
+            max(0.0, trim.bottom - bleed * scale),
+            min(sheet_w, trim.right + bleed * scale),
+            min(sheet_h, trim.top + bleed * scale),
         )
     )
     order = booklet_order(len(pages))
     sheets = len(order) // 2
     max_shift = options.creep_mm / 2 * PT_PER_MM  # on each page of the centre sheet
-    if sheets > 1 and max_shift >= trim_w:
+    if sheets > 1 and max_shift >= spread_w:
         raise ImposeError(
             f"creep_mm={options.creep_mm:g} moves the centre pages by {_mm(max_shift)} mm, "
-            f"more than the page width {_mm(trim_w)} mm"
+            f"more than the page width {_mm(spread_w)} mm"
         )
     registration = writer._add_object(registration_colour_space()) if options.marks else None
 
@@ -271,14 +301,15 @@ def impose(pdf: bytes, options: ImposeOptions = ImposeOptions()) -> bytes:
             if number is None:
                 continue
             g = geometry[number - 1]
-            form = _page_form(writer, pages[number - 1], g, slot, shift)
-            # The form keeps the source page's coordinates: move its TrimBox into place.
-            left_edge = spine_x - trim_w + shift if slot == 0 else spine_x - shift
+            form = _page_form(writer, pages[number - 1], g, slot, shift / scale)
+            # The form keeps the source page's coordinates: scale it, move its TrimBox
+            # into place.
+            left_edge = spine_x - spread_w + shift if slot == 0 else spine_x - shift
             name = f"/Pg{number}"
             xobjects[NameObject(name)] = writer._add_object(form)
             ops.append(
-                f"q 1 0 0 1 {_n(left_edge - g.trim.left)} {_n(trim.bottom - g.trim.bottom)} cm "
-                f"{name} Do Q"
+                f"q {_n(scale)} 0 0 {_n(scale)} {_n(left_edge - g.trim.left * scale)} "
+                f"{_n(trim.bottom - g.trim.bottom * scale)} cm {name} Do Q"
             )
         resources = DictionaryObject()
         if xobjects:
@@ -288,14 +319,70 @@ def impose(pdf: bytes, options: ImposeOptions = ImposeOptions()) -> bytes:
                 {NameObject(COLOUR_SPACE): registration}
             )
             ops.append(mark_operators(trim, mark_offset, spine_x))
+        elif options.fold_line:
+            ops.append(_fold_line(trim, spine_x))
         page[NameObject("/Resources")] = resources
         content = DecodedStreamObject()
         content.set_data(("\n".join(ops) + "\n").encode("ascii"))
         page[NameObject("/Contents")] = writer._add_object(content.flate_encode())
+        side = "front" if side_index % 2 == 0 else "back"
+        halves = "|".join(labels[n - 1] if n is not None else "-" for n in pair)
+        writer.set_page_label(side_index, side_index, prefix=f"{sheet + 1} {side}: {halves}")
 
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    if options.printer_hints:
+        writer._root_object[NameObject("/ViewerPreferences")] = DictionaryObject(
+            {
+                NameObject("/Duplex"): NameObject("/DuplexFlipShortEdge"),
+                NameObject("/PrintScaling"): NameObject("/None"),
+                NameObject("/PickTrayByPDFSize"): BooleanObject(True),
+            }
+        )
+    return written(writer)
+
+
+FOLD_ROOM_MM = 3.0  # between the spread and the kept-clear margin, for the fold line
+FOLD_LENGTH_MM = 2.5
+
+
+def _fitted(options: ImposeOptions, spread_w: float, spread_h: float) -> tuple[float, float, float]:
+    """(scale, sheet width, sheet height) in pt: the spread scaled down to fit the given
+    sheet, turned whichever way holds it larger, inside the margin and the fold room."""
+    margin = options.fit_margin_mm * PT_PER_MM
+    room = FOLD_ROOM_MM * PT_PER_MM if options.fold_line and not options.marks else 0.0
+    w, h = (v * PT_PER_MM for v in options.sheet_size_mm)
+    best = None
+    for cand_w, cand_h in ((w, h), (h, w)):
+        scale = min(
+            1.0, (cand_w - 2 * margin) / spread_w, (cand_h - 2 * (margin + room)) / spread_h
+        )
+        if best is None or scale > best[0] + 1e-9:
+            best = (scale, round(cand_w, 4), round(cand_h, 4))
+    if best[0] <= 0.1:
+        raise ImposeError(
+            f"the sheet {options.sheet_size_mm[0]:g} x {options.sheet_size_mm[1]:g} mm with "
+            f"{options.fit_margin_mm:g} mm kept clear leaves no room for two pages"
+        )
+    return best
+
+
+def _fold_line(trim: RectangleObject, spine_x: float) -> str:
+    """Dashed 50 % grey fold marks on the spine, above and below the spread."""
+    gap, length = 0.5 * PT_PER_MM, FOLD_LENGTH_MM * PT_PER_MM
+    top, bottom = float(trim.top), float(trim.bottom)
+    x = _n(spine_x)
+    return (
+        f"q 0.5 G 0.5 w [1.5 1] 0 d {x} {_n(top + gap)} m {x} {_n(top + gap + length)} l "
+        f"{x} {_n(bottom - gap)} m {x} {_n(bottom - gap - length)} l S Q"
+    )
+
+
+def _labels(reader: PdfReader, count: int) -> list[str]:
+    """Each input page's label (its folio, or 封面 …), else its number."""
+    try:
+        found = list(reader.page_labels)
+    except Exception:  # a broken /PageLabels tree: fall back to numbers
+        found = []
+    return found if len(found) == count else [str(n) for n in range(1, count + 1)]
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,8 @@ def add_crop_marks(pdf: bytes) -> bytes:
     WeasyPrint's own marks (``marks: crop``) are drawn in RGB inside the bleed, where the
     guillotine may leave them on the page; these are in the registration colour, outside.
     """
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    # The header stays the input's (pypdf would write 1.3 under OpenType fonts).
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)), keep_initial_header=True)
     space = writer._add_object(registration_colour_space())
     for page in writer.pages:
         trim, bleed = page.trimbox, page.bleedbox
@@ -127,6 +128,6 @@ def add_crop_marks(pdf: bytes) -> bytes:
         else:
             spaces.get_object()[NameObject(COLOUR_SPACE)] = space
         draw_over(writer, page, mark_operators(trim, offset))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    from .carry import written
+
+    return written(writer)
