@@ -224,7 +224,7 @@ def _verse(item: YMap, check: Checker) -> Verse | None:
 def _signoff(item: YMap, check: Checker) -> SignOff | None:
     where = item.value_where["signoff"]
     lines = [
-        check.paragraph(text, line_where, "sign-off", notes=False)
+        check.paragraph(text, line_where, "sign-off")
         for text, line_where in _lines_of(item["signoff"], where, "signoff", check)
         if text.strip()
     ]
@@ -270,6 +270,9 @@ def _list(item: YMap, check: Checker) -> ListBlock | None:
     if isinstance(value, YMap):
         data = check.fields(value, schema.LIST, "a list")
         numbers = check.get(data, "numbers")
+        if isinstance(numbers, int | float) and not isinstance(numbers, bool):
+            # YAML reads numbers: 1. as the number 1.0 (and 1 as 1): the form meant.
+            numbers = "1." if isinstance(numbers, float) else str(numbers)
         if numbers is not None:
             form = numbering(numbers)
             if form is None:
@@ -340,7 +343,7 @@ def _cell(value: Any, where: Where, check: Checker) -> Cell | None:
     if value is None:
         text = ""
     elif isinstance(value, float):
-        text = f"{value:g}" if abs(value) < 1e15 else str(value)
+        text = getattr(value, "text", "") or f"{value:g}"  # as typed: 100.0 stays 100.0
     else:
         text = str(value)
     empty = Paragraph((), where)

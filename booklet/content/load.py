@@ -38,6 +38,12 @@ class YStr(str):
     swallowed: tuple[Where, ...] = ()
 
 
+class YFloat(float):
+    """A number with a point, with the digits as typed (100.0 keeps its .0)."""
+
+    text: str = ""
+
+
 class YList(list):
     """A sequence with the place of itself and of each item."""
 
@@ -183,6 +189,10 @@ def _convert(node: yaml.Node, file: str, problems: list) -> Any:
             result.append(_convert(item, file, problems))
         return result
     value = _scalar(node, file, problems)
+    if isinstance(value, float):
+        number = YFloat(value)
+        number.text = node.value.strip()
+        return number
     if isinstance(value, str) and node.start_mark.line != node.end_mark.line:
         literal = node.style == "|"
         text = YStr(unfold(value, literal=literal))

@@ -96,7 +96,8 @@ BLOCK_KINDS = {
 LIST = {
     "items": Field(list, "the items, each a text", True),
     "numbers": Field(
-        TEXT, "generated numbers in this form: 1. 1、 一、 （一） (1) ① or ● for bullets"
+        (str, int, float),
+        "generated numbers in this form: 1. 1、 一、 （一） (1) ① or ● for bullets",
     ),
 }
 TABLE = {

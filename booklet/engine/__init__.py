@@ -7,6 +7,7 @@
 - ``engine_log`` / ``log_problems``: the engine's log captured as problems.
 - ``write_pdf``: one write with metadata, labels and a content-derived file identifier.
 - ``page_facts``, ``toc_entries``, ``page_name``, ``join``: facts read from the layout.
+- ``counter_styles``: the store of @counter-style rules shared by a parse and its renders.
 """
 
 from .facts import (  # noqa: I001
@@ -26,7 +27,7 @@ from .fetcher import FolderFetcher, RefusedURL
 from .gate import ENGINE_VERSION, EngineMismatch, check
 from .hook import hooked, installed
 from .log import engine_log, log_problems
-from .pages import join, page_name, subsetter_missing
+from .pages import counter_styles, join, page_name, subsetter_missing
 from .subsets import SubsetMemo
 from .write import PdfInfo, write_pdf
 
@@ -46,6 +47,7 @@ __all__ = [
     "TocEntry",
     "anchor_pages",
     "check",
+    "counter_styles",
     "engine_log",
     "hooked",
     "installed",
