@@ -87,9 +87,16 @@ class SignOff:
 
 @dataclass(frozen=True)
 class ListItem:
-    mark: str  # the enumeration as printed (一、 （一） 1. ●), typed or generated
+    mark: str  # the enumeration as printed (一、 （一） 1.), typed or generated; '' for a bullet
     typed: bool  # the mark is the editor's text (part of the item's words)
     body: Paragraph  # the words after the mark
+
+    @property
+    def printed(self) -> Paragraph:
+        """The item's text as it prints: a typed mark is text like the rest."""
+        if not self.typed:
+            return self.body
+        return Paragraph(((self.mark, None), *self.body.runs), self.body.where)
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,12 @@ class ListBlock:
     items: tuple[ListItem, ...]
     ordered: bool
     where: Where
+
+    @property
+    def latin_marks(self) -> bool:
+        """Generated marks that end with a Latin letter, digit or point (1. (1)): a
+        Chinese–Latin gap follows them."""
+        return any(i.mark and not i.typed and i.mark[-1].isascii() for i in self.items)
 
 
 @dataclass(frozen=True)
@@ -156,7 +169,7 @@ def texts_of(block: Block) -> tuple[Paragraph, ...]:
     if isinstance(block, SignOff):
         return block.lines
     if isinstance(block, ListBlock):
-        return tuple(item.body for item in block.items)
+        return tuple(item.printed for item in block.items)
     if isinstance(block, Table):
         return tuple(c.body for row in (block.header, *block.rows) for c in row)
     return ()
@@ -237,6 +250,18 @@ class Article:
         for block in self.all_blocks():
             found += texts_of(block)
         return found
+
+    def reading_text(self) -> list[str]:
+        """The words the article prints in the flow, in order: its own words, then its
+        notes when they are endnotes (the typography report compares them with the PDF)."""
+        found = [p.text for p in self.paragraphs()]
+        if self.endnotes:
+            found += [n.body.text for n in self.notes]
+        return found
+
+    def footnote_text(self) -> list[str]:
+        """The words of its footnotes, in order (none when the notes are endnotes)."""
+        return [] if self.endnotes else [n.body.text for n in self.notes]
 
     def figures(self) -> list[Figure]:
         return [b for b in self.all_blocks() if isinstance(b, Figure)]

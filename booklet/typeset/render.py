@@ -7,9 +7,7 @@ contents print the page numbers they are given, found where the headings were la
 
 from __future__ import annotations
 
-import math
 import os
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +17,6 @@ from markupsafe import Markup, escape
 
 from booklet.model import Article, Book, Note, Paragraph, Run, squeeze
 from booklet.problems import Where
-
-from . import cjk
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 Typeset = Callable[[Sequence[Run]], Markup]
@@ -146,7 +142,6 @@ class Renderer:
                 "note_text": note_text,
                 "note_id": note_id,
                 "kind_of": lambda block: type(block).__name__,
-                "mark_width": lambda block: mark_width([i.mark for i in block.items]),
                 "text": text,
                 "plain": plain,
                 "record": record,
@@ -194,18 +189,6 @@ def source_place(where: Where, root: Path, cwd: Path) -> str:
     path = (cwd / path).resolve() if not path.is_absolute() else path
     file = path.relative_to(root).as_posix() if path.is_relative_to(root) else where.file
     return f"{file}:{where.line}:{where.col}"
-
-
-def mark_width(marks: Sequence[str]) -> int:
-    """The hanging width of a list's marks, in whole ems (the text then starts on the
-    character grid): the widest mark, plus 1 em of space unless it ends with full-width
-    punctuation, which carries its own blank (一、 （一）)."""
-    widest = 0
-    for mark in marks:
-        width = sum(1.0 if unicodedata.east_asian_width(c) in "WFA" else 0.55 for c in mark)
-        gap = 0 if mark and mark[-1] in cjk.FULLWIDTH_PUNCT else 1
-        widest = max(widest, math.ceil(width - 0.01) + gap if mark else 0)
-    return widest
 
 
 def note_id(article: Article, note: Note) -> str:

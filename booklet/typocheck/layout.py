@@ -21,6 +21,9 @@ is a field of ``Tolerances``.
   the first or last line of a page repeated at the same height on another page (digits
   aside), bare page numbers above or below the page's body lines, and lines no larger than
   the body outside the vertical extent of all body lines.
+* **Notes.** Lines below a page's last body line, smaller than the body, the first opening
+  with a note mark (① [1] 〔1〕 1), are footnotes: read apart from the body. A mark raised
+  above its line and smaller (①, 1, [1] as a superscript) is a note call.
 * **Reading order.** Per page: bands between lines spanning several columns, then columns
   left to right, then top to bottom.
 * **Edges.** Columns of pages of the same parity with the same left edge (0.5 em) and a
@@ -55,7 +58,16 @@ import pdfplumber
 from pdfminer.pdftypes import resolve1
 from pdfplumber.utils.exceptions import PdfminerException
 
-from booklet.typocheck.chars import BOLD, CJK_PUNCT, FOLIO, OPENING, is_han, is_western
+from booklet.typocheck.chars import (
+    BOLD,
+    CJK_PUNCT,
+    FOLIO,
+    FOOTNOTE_START,
+    NOTE_MARK,
+    OPENING,
+    is_han,
+    is_western,
+)
 from booklet.typocheck.model import Tolerances, Violation
 
 
@@ -67,6 +79,7 @@ class Glyph:
     base: float  # baseline, pt from the page top
     size: float
     font: str
+    call: bool = False  # a note call: a mark raised above its line's baseline (①, 1, [1])
 
 
 @dataclass(eq=False)
@@ -86,7 +99,7 @@ class Line:
     base: float
     size: float
     font: str
-    kind: str = "other"  # body | heading | other | furniture
+    kind: str = "other"  # body | heading | other | note | furniture
     column: Column | None = None
     spanning: bool = False  # crosses a gutter
     cls: str = ""  # body lines: start | cont | display
@@ -245,6 +258,22 @@ def _side_by_side(left: set[int], right: set[int]) -> bool:
     return beside(left, right) >= 2 and beside(right, left) >= 2
 
 
+def _opens_note(line: Line) -> bool:
+    """Whether a line starts with a note's mark: ① or [1] 〔1〕 (1), or a number set apart
+    from the text after it (1 注文, 1. 注文)."""
+    if FOOTNOTE_START.match(line.text):
+        return True
+    ink = line.ink
+    count = 0
+    while count < len(ink) and (ink[count].text.isdigit() or ink[count].text in ".．"):
+        count += 1
+    return (
+        0 < count < len(ink)
+        and ink[0].text.isdigit()
+        and ink[count].x0 - ink[count - 1].x1 >= 0.3 * line.size
+    )
+
+
 def _overlaps(big: Line, small: Line) -> bool:
     vertical = (
         small.base - small.size * 0.9 < big.base + 0.2 * big.size
@@ -341,6 +370,9 @@ class Layout:
         for line in sorted(lines, key=lambda line: -line.size):
             host = next((k for k in kept if k.size * 0.9 > line.size and _overlaps(k, line)), None)
             if host:
+                if line.base < host.base - 0.2 * host.size:  # raised: a note call's mark
+                    for g in line.glyphs:
+                        g.call = bool(NOTE_MARK.fullmatch(g.text))
                 host.glyphs += line.glyphs
                 host.__post_init__()
             else:
@@ -409,6 +441,8 @@ class Layout:
             for line in folios:
                 if not body or line.base < min(body) or line.base > max(body):
                     line.kind = "furniture"
+        for page in self.pages:  # before the extent rule: notes reach below every body line
+            self._footnotes(page)
         body = [line for line in lines if line.kind == "body"]
         if body:
             top = min(line.base - line.size for line in body) - 0.2 * self.em
@@ -417,13 +451,33 @@ class Layout:
                 small = line.size <= self.size + self.t.size_pt
                 if (
                     small
-                    and line.kind != "body"
+                    and line.kind not in ("body", "note")
                     and (line.base < top or line.base - line.size > bottom)
                 ):
                     line.kind = "furniture"
         for line in lines:
             if line.kind == "furniture":
                 line.column, line.spanning = None, False
+
+    def _footnotes(self, page: Page) -> None:
+        """Notes at the page foot: below the last body line, smaller than the body, the
+        first opening with a note mark (①, [1], 〔1〕, 1). They are read apart from the
+        body (R12) and hold nothing up (R10)."""
+        body = [line.base for line in page.lines if line.kind == "body"]
+        if not body:
+            return
+        below = [
+            line
+            for line in page.lines
+            if line.base > max(body)
+            and line.kind != "furniture"
+            and line.size < self.size - self.t.size_pt
+        ]
+        below.sort(key=lambda line: line.base)
+        start = next((n for n, line in enumerate(below) if _opens_note(line)), None)
+        for line in below[start:] if start is not None else ():
+            line.kind = "note"
+            line.column, line.spanning = None, False
 
     def _sentences(self, page: Page) -> None:
         """A 'heading' block that reads as a sentence is a lede or a pull quote: other."""
