@@ -18,15 +18,34 @@ from markupsafe import Markup, escape
 from booklet.model import Article, Book, Note, Paragraph, Run, squeeze
 from booklet.problems import Where
 
+from . import cjk
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-Typeset = Callable[[Sequence[Run]], Markup]
+Typeset = Callable[..., Markup]  # (runs, note markup for a call) → HTML
 
 
-def plain(runs: Sequence[Run]) -> Markup:
-    """The text pass turned off: escaped text and <strong>, nothing else."""
-    return Markup("").join(
-        Markup("<strong>{}</strong>").format(t) if tag == "strong" else escape(t) for t, tag in runs
-    )
+def plain(runs: Sequence[Run], note: Callable[[str], Markup] | None = None) -> Markup:
+    """The text pass turned off: escaped text, <strong>, <em> with its dots and the note
+    calls (content, not typesetting), nothing else."""
+    out = []
+    for text, tag in runs:
+        if tag == "note":
+            out.append(note(text))
+            continue
+        tags = (tag or "").split()
+        piece = escape(text)
+        if "em" in tags:
+            piece = Markup("").join(
+                Markup('<span class="{}">{}</span>').format(cjk.CLASS_DOT, c)
+                if cjk.counts_as_character(c)
+                else escape(c)
+                for c in text
+            )
+            piece = Markup("<em>{}</em>").format(piece)
+        if "strong" in tags:
+            piece = Markup("<strong>{}</strong>").format(piece)
+        out.append(piece)
+    return Markup("").join(out)
 
 
 @dataclass(frozen=True)
