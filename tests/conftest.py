@@ -40,6 +40,19 @@ def booklet(tmp_path_factory) -> Built:
     return Built(result, result.reader, out)
 
 
+EXAMPLE = PROJECT / "examples" / "zhu-ziqing"
+
+
+@pytest.fixture(scope="session")
+def example_book(tmp_path_factory) -> Built:
+    """The second example book (examples/zhu-ziqing), built once per run with the print
+    profile too and the HTML: what every test of the content's elements reads."""
+    out = tmp_path_factory.mktemp("example")
+    options = pipeline.Options(book=EXAMPLE, out=out, html=True, profile="all")
+    result = pipeline.build(options)
+    return Built(result, result.reader, out)
+
+
 @pytest.fixture(scope="session")
 def booklet_pdf(booklet):
     with pdfplumber.open(booklet.path) as pdf:
