@@ -46,6 +46,10 @@ def source_notes() -> dict[str, list[str]]:
                 text,
             )
             current.append(text)
+    # in the order of the phrases they explain (notes.md numbers them otherwise)
+    for name, found in notes.items():
+        text = "".join(source_lines(name))
+        found.sort(key=lambda note: text.index(note.split("：")[0]))
     return notes
 
 
@@ -81,7 +85,17 @@ def body(lines):
 
 
 def notes_of(lines):
-    return [line for line in lines if 8.5 < line.size < 9.5]
+    """Footnotes: lines in the note size and the body face below a page's last body line."""
+    lowest: dict[int, float] = {}
+    for line in body(lines):
+        lowest[line.page] = max(lowest.get(line.page, 0), line.baseline)
+    return [
+        line
+        for line in lines
+        if 8.5 < line.size < 9.5
+        and line.baseline > lowest.get(line.page, 10**6)
+        and any("Serif" in font for font in line.fonts)
+    ]
 
 
 def test_the_command_builds_the_example_and_its_typography_report_is_clean(build_cli, tmp_path):

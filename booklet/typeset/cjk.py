@@ -297,6 +297,23 @@ def _nobr_groups(text: str) -> list[tuple[int, int]]:
     return groups
 
 
+def _with_calls(
+    groups: list[tuple[int, int]], calls: list[int], text: str
+) -> list[tuple[int, int]]:
+    """The groups kept on one line, with the character before each note call joined to
+    it: a line never starts with a call's mark (it reads like closing punctuation)."""
+    ranges = sorted([*groups, *((at - 1, at) for at in calls if at > 0)])
+    merged: list[tuple[int, int]] = []
+    for start, end in ranges:
+        while start > 0 and _extends_grapheme(text, start):
+            start -= 1
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _split_pairs(text: str, boundaries: set[int]) -> dict[int, list[str]]:
     """R5 and R6 where an element boundary separates the two characters of a pair.
 
@@ -380,6 +397,8 @@ def typeset(
     emphasis = _ranges(placed, "em")
 
     groups = _nobr_groups(text)
+    if calls:  # a note's call stays on the line of the character before it
+        groups = _with_calls(groups, [at for at, _ in calls], text)
     cuts = {0, len(text)}
     for start, end in (*pieces, *emphasis, *groups):
         cuts.update((start, end))
@@ -412,6 +431,8 @@ def typeset(
     for start, end in pairwise(points):
         wanted = [find(ranges, start) for ranges, _, _ in levels]
         wanted[1:] = [None if w is None else True for w in wanted[1:]]  # bold, dots: on or off
+        for key in calls_at.pop(start, ()):  # inside the group of the character before it
+            out.append(str(note(key)))
         changed = next((n for n in range(3) if wanted[n] != active[n]), None)
         if changed is not None:
             for n in reversed(range(changed, 3)):
@@ -421,17 +442,15 @@ def typeset(
                 if wanted[n] is not None:
                     out.append(levels[n][1])
             active = wanted
-        for key in calls_at.pop(start, ()):
-            out.append(str(note(key)))
         piece = markupsafe.escape(text[start:end])
         if start in spans:
             out.append(f'<span class="{" ".join(spans[start])}">{piece}</span>')
         else:
             out.append(str(piece))
+    for key in calls_at.pop(len(text), ()):
+        out.append(str(note(key)))
     for n in reversed(range(3)):
         if active[n] is not None:
             out.append(levels[n][2])
-    for key in calls_at.pop(len(text), ()):
-        out.append(str(note(key)))
 
     return markupsafe.Markup("".join(out))
