@@ -78,8 +78,12 @@ class Checker:
     def warn(self, where: Where, code: str, message: str, hint: str = "") -> None:
         self.problems.append(warning(where, code, message, hint))
 
-    def fields(self, value: Any, spec: dict[str, schema.Field], what: str) -> YMap | None:
-        """Check a mapping's keys and value types; return it, or None when unusable."""
+    def fields(
+        self, value: Any, spec: dict[str, schema.Field], what: str, lines: tuple[str, ...] = ()
+    ) -> YMap | None:
+        """Check a mapping's keys and value types; return it, or None when unusable. A text
+        of a key in ``lines`` written as a literal block (|) is left as it is (a YStr with
+        its lines): the caller checks it line by line."""
         if not isinstance(value, YMap):
             return None
         for key, key_where in value.key_where.items():
@@ -109,6 +113,8 @@ class Checker:
                     hint,
                 )
                 value[key] = None
+            elif isinstance(item, YStr) and item.lines is not None and key in lines:
+                continue
             elif isinstance(item, str):
                 value[key] = self.text(item, value.value_where[key], key)
         return value
@@ -490,7 +496,7 @@ def _article(path: Path, check: Checker, endnotes: bool = False) -> Article | No
                 "an article needs at least id, title and body",
             )
         return None
-    data = check.fields(raw, schema.ARTICLE, "an article")
+    data = check.fields(raw, schema.ARTICLE, "an article", lines=("epigraph",))
     if data is None:
         check.error(
             Where(shown, 1, 1),
@@ -558,7 +564,7 @@ def _epigraph(data: YMap, check: Checker) -> Epigraph | None:
     where = data.value_where["epigraph"]
     source = ""
     if isinstance(value, YMap):
-        fields = check.fields(value, schema.EPIGRAPH, "an epigraph")
+        fields = check.fields(value, schema.EPIGRAPH, "an epigraph", lines=("text",))
         source = check.get(fields, "source", "")
         raw = value.get("text")
         where = value.value_where.get("text", where)
@@ -566,11 +572,11 @@ def _epigraph(data: YMap, check: Checker) -> Epigraph | None:
         raw = value
     if not isinstance(raw, str) or not raw.strip():
         return None
-    if isinstance(raw, YStr) and raw.lines is not None:
+    if isinstance(raw, YStr) and raw.lines is not None:  # a | block: its lines kept
         texts = [(t, w) for t, w in zip(raw.lines, raw.places, strict=True) if t.strip()]
-    else:
-        texts = [(raw, where)]
-    lines = tuple(check.paragraph(t, w, "epigraph", notes=False) for t, w in texts)
+        lines = tuple(check.paragraph(t, w, "epigraph", notes=False) for t, w in texts)
+    else:  # checked by the field check already
+        lines = (check.paragraph(raw, where, "epigraph", notes=False, checked=True),)
     return Epigraph(lines, source, data.value_where["epigraph"])
 
 
