@@ -207,6 +207,14 @@ def _lines_of(value: Any, where: Where, kind: str, check: Checker):
 
 def _verse(item: YMap, check: Checker) -> Verse | None:
     where = item.value_where["verse"]
+    if item["verse"] is None:
+        check.error(
+            item.key_where["verse"],
+            "content.empty-text",
+            "the verse has no lines",
+            "write verse: | and the lines indented under it",
+        )
+        return None
     stanzas: list[list[Paragraph]] = [[]]
     for text, line_where in _lines_of(item["verse"], where, "verse", check):
         if not text.strip():
@@ -223,6 +231,14 @@ def _verse(item: YMap, check: Checker) -> Verse | None:
 
 def _signoff(item: YMap, check: Checker) -> SignOff | None:
     where = item.value_where["signoff"]
+    if item["signoff"] is None:
+        check.error(
+            item.key_where["signoff"],
+            "content.empty-text",
+            "the sign-off is empty",
+            "write the date line after signoff:",
+        )
+        return None
     lines = [
         check.paragraph(text, line_where, "sign-off")
         for text, line_where in _lines_of(item["signoff"], where, "signoff", check)
