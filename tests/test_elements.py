@@ -166,7 +166,7 @@ def write_book(root, book=BOOK, articles=None):
 def elements(tmp_path_factory) -> Built:
     root = write_book(tmp_path_factory.mktemp("elements") / "book")
     out = root.parent / "out"
-    result = pipeline.build(pipeline.Options(book=root, out=out, profile="all"))
+    result = pipeline.build(pipeline.Options(book=root, out=out))
     return Built(result, result.reader, out)
 
 
@@ -409,7 +409,7 @@ def test_list_items_are_set_like_paragraphs_with_their_marks(lines, pages):
 
 
 def test_emphasis_dots_sit_under_each_character_and_none_under_punctuation(
-    lines, pages, pdf, elements
+    lines, pages, pdf, elements, tmp_path
 ):
     own = of(lines, pages["块级元素"])
     line = next(line for line in own if "着重" in line.text)
@@ -441,10 +441,16 @@ def test_emphasis_dots_sit_under_each_character_and_none_under_punctuation(
 
     assert ink_under(wanted[0]) > 10 and ink_under(comma) == 0
     # in print, black ink alone
-    print_pdf = elements.result.output("print").data
-    with pdfplumber.open(io.BytesIO(print_pdf)) as printed:
+    root = write_book(
+        tmp_path / "print", articles={"a.yaml": "id: a\ntitle: 印刷\nbody:\n  - 有*着重*的字。\n"}
+    )
+    (root / "book.yaml").write_text(
+        BOOK.split("articles:")[0] + "articles:\n  - articles/a.yaml\n", "utf-8"
+    )
+    result = pipeline.build(pipeline.Options(book=root, out=tmp_path / "out", profile="print"))
+    with pdfplumber.open(io.BytesIO(result.output("print").data)) as printed:
         small = [r for p in printed.pages for r in p.rects if r["width"] < 3 and r["height"] < 3]
-    assert small and {tuple(r["non_stroking_color"]) for r in small} == {(0, 0, 0, 1)}
+    assert len(small) == 2 and {tuple(r["non_stroking_color"]) for r in small} == {(0, 0, 0, 1)}
 
 
 # --- tables ----------------------------------------------------------------------------------
