@@ -252,9 +252,18 @@ class Article:
         return found
 
     def reading_text(self) -> list[str]:
-        """The words the article prints in the flow, in order: its own words, then its
-        notes when they are endnotes (the typography report compares them with the PDF)."""
-        found = [p.text for p in self.paragraphs()]
+        """The words the article prints in the flow, in order: its own words (a table row by
+        row), then its notes when they are endnotes (the typography report compares them
+        with the PDF)."""
+        found = [p.text for p in self.epigraph.lines] if self.epigraph else []
+        if self.lede:
+            found.append(self.lede.text)
+        for block in self.all_blocks():
+            if isinstance(block, Table):  # a row reads as one line: its cells in order
+                rows = (block.header, *block.rows)
+                found += ["".join(c.body.text for c in row) for row in rows]
+            else:
+                found += [p.text for p in texts_of(block)]
         if self.endnotes:
             found += [n.body.text for n in self.notes]
         return found

@@ -20,9 +20,11 @@ is a field of ``Tolerances``.
   marginalia. *Furniture* (ignored):
   the first or last line of a page repeated at the same height on another page (digits
   aside), bare page numbers above or below the page's body lines, and lines no larger than
-  the body outside the vertical extent of all body lines.
+  the body outside the vertical extent of all body lines (below it, only a line set apart
+  from the text above it by more than 2.2 em: a table's last rows are not a running foot).
 * **Notes.** Lines below a page's last body line, smaller than the body, the first opening
-  with a note mark (① [1] 〔1〕 1), are footnotes: read apart from the body. A mark raised
+  with a note mark (① [1] 〔1〕 1) at the column's left edge, are footnotes: read apart
+  from the body. A mark raised
   above its line and smaller (①, 1, [1] as a superscript) is a note call.
 * **Reading order.** Per page: bands between lines spanning several columns, then columns
   left to right, then top to bottom.
@@ -40,7 +42,8 @@ is a field of ``Tolerances``.
   line after a heading (R8 when it is not indented) and any line with an odd indent (R8).
   Anything else continues the paragraph, across columns and pages; a paragraph's last line
   is the one before the next start or heading. Lines indented ``display_indent_em`` or more
-  are display lines (centred, right-aligned) and are not examined.
+  are display lines (centred, right-aligned) and are not examined, as is a line with an odd
+  indent that ends flush right with no continuation after it (a sign-off).
 """
 
 from __future__ import annotations
@@ -447,14 +450,21 @@ class Layout:
         if body:
             top = min(line.base - line.size for line in body) - 0.2 * self.em
             bottom = max(line.base for line in body) + 0.5 * self.em
-            for line in lines:
-                small = line.size <= self.size + self.t.size_pt
-                if (
-                    small
-                    and line.kind not in ("body", "note")
-                    and (line.base < top or line.base - line.size > bottom)
-                ):
-                    line.kind = "furniture"
+            for page in self.pages:
+                above = None  # the page's last line kept so far, top to bottom
+                for line in sorted(page.lines, key=lambda line: line.base):
+                    small = line.size <= self.size + self.t.size_pt
+                    # Below every body line, a running foot stands apart from the text;
+                    # a table's last rows at the type area's foot follow the rows above.
+                    apart = above is None or line.base - above.base > 2.2 * self.em
+                    if (
+                        small
+                        and line.kind not in ("body", "note", "furniture")
+                        and (line.base < top or (line.base - line.size > bottom and apart))
+                    ):
+                        line.kind = "furniture"
+                    if line.kind != "furniture":
+                        above = line
         for line in lines:
             if line.kind == "furniture":
                 line.column, line.spanning = None, False
@@ -474,7 +484,16 @@ class Layout:
             and line.size < self.size - self.t.size_pt
         ]
         below.sort(key=lambda line: line.base)
-        start = next((n for n, line in enumerate(below) if _opens_note(line)), None)
+        # A note starts at the column's left edge (a table's cells do not all).
+        lefts = [c.lo for c in page.columns]
+        start = next(
+            (
+                n
+                for n, line in enumerate(below)
+                if _opens_note(line) and any(abs(line.x0 - lo) < 0.5 * self.em for lo in lefts)
+            ),
+            None,
+        )
         for line in below[start:] if start is not None else ():
             line.kind = "note"
             line.column, line.spanning = None, False
@@ -504,12 +523,13 @@ class Layout:
     def _flow(self, page: Page) -> list[Line]:
         lines = [ln for ln in page.lines if ln.kind != "furniture" and (ln.column or ln.spanning)]
         if len(page.columns) > 1:
-            # A head narrower than a column (a kicker, a short heading) still cuts the page
-            # into bands when the other columns hold nothing beside it.
+            # A head narrower than a column (a kicker, a short heading, an epigraph's
+            # source) still cuts the page into bands when the other columns hold nothing
+            # beside it.
             reach = 2 * self.em
             for line in lines:
                 if (
-                    line.kind == "heading"
+                    line.kind in ("heading", "other")
                     and line.column
                     and not any(
                         other.column not in (None, line.column)
@@ -596,9 +616,12 @@ class Layout:
         paragraphs: list[list[Line]] = []
         current: list[Line] | None = None
         previous: Line | None = None
-        for line in self.flow:
+        flow = self.flow
+        for number, line in enumerate(flow):
             if line.kind == "body":
                 line.cls, odd = self._indent_class(line)
+                if odd and line.cls == "start" and self._set_right(line, flow[number + 1 :]):
+                    line.cls = "display"  # a right-aligned line (a sign-off), not an indent
             if line.kind != "body" or line.cls == "display":
                 if line.kind == "heading":
                     current = None
@@ -620,6 +643,17 @@ class Layout:
         for paragraph in paragraphs:
             paragraph[-1].last = True
         return paragraphs
+
+    def _set_right(self, line: Line, after: list[Line]) -> bool:
+        """A short line set flush right on its own: it ends on the column's right edge and
+        no line of its paragraph follows (the next body line is not a continuation)."""
+        right = line.column.right
+        if abs(line.x1 - right) > self.t.edge_em * self.em + 0.5 * self.em:
+            return False
+        following = next((other for other in after if other.kind == "body"), None)
+        if following is None or following.column is not line.column:
+            return True
+        return self._indent_class(following)[0] != "cont" or following.page != line.page
 
     def _r8(self, line: Line, detail: str) -> None:
         self.problems.append(Violation("R8", line.page, line.text, detail))
