@@ -73,7 +73,7 @@ def parse_runs(
                     where,
                     "content.note-place",
                     f"a note cannot be called from a {what} ([^{key}])",
-                    "call it from a paragraph, a quotation, a verse line or a list item",
+                    "call it from a paragraph, a quotation, a verse line, a list item or a sign-off",
                 )
                 continue
             calls.append((key, where))
