@@ -528,3 +528,32 @@ def test_the_elements_book_builds_clean_and_counts_every_piece(elements):
 def test_authors_go_to_the_pdfs_author_and_a_bare_name_prints_alone(elements):
     meta = PdfReader(io.BytesIO(elements.pdf_bytes)).metadata
     assert meta["/Author"] == "甲作者 著；乙译者"
+
+
+def test_the_preflight_misses_no_element_the_styles_hide(styles_copy, tmp_path):
+    """Every new element records what it prints: hidden by a stylesheet, a verse line, a
+    quotation, a table cell and a footnote are each reported missing at their YAML place."""
+    overrides = styles_copy / "overrides.css"
+    overrides.write_text(".verse, .blockquote, .table tbody, .note { display: none; }\n", "utf-8")
+    article = (
+        "id: a\ntitle: 隐藏\nbody:\n  - 正文有注[^1]。\n  - blockquote: 引文。\n"
+        "  - verse: |\n      诗一行，\n  - table:\n      header: [表头]\n      rows:\n"
+        "        - [表格里的字]\nnotes:\n  1: 注文。\n"
+    )
+    root = write_book(tmp_path / "book", articles={"a.yaml": article})
+    (root / "book.yaml").write_text(
+        BOOK.split("articles:")[0] + "articles:\n  - articles/a.yaml\n", "utf-8"
+    )
+    with pytest.raises(pipeline.BuildFailed) as failed:
+        pipeline.build(pipeline.Options(book=root, out=tmp_path / "out", styles=styles_copy))
+    missing = {
+        (str(p.where).split("/book/")[-1], p.message.split(":")[0])
+        for p in failed.value.problems
+        if p.code == "preflight.text-missing"
+    }
+    assert missing == {
+        ("articles/a.yaml:5:17", "this quotation is not on any page"),
+        ("articles/a.yaml:7:7", "this verse is not on any page"),
+        ("articles/a.yaml:11:12", "this table cell is not on any page"),
+        ("articles/a.yaml:13:6", "this note is not on any page"),
+    }
