@@ -313,7 +313,8 @@ def report_typography(pdf: bytes, book) -> int:
     """The typography report on the reader's PDF (its bytes); 1 when a rule is broken."""
     from booklet import typocheck
 
-    paragraphs = [p.text for a in book.articles for p in a.paragraphs()] if book else None
-    report = typocheck.check_pdf(pdf, source_paragraphs=paragraphs)
+    paragraphs = [t for a in book.articles for t in a.reading_text()] if book else None
+    notes = [t for a in book.articles for t in a.footnote_text()] if book else None
+    report = typocheck.check_pdf(pdf, source_paragraphs=paragraphs, source_notes=notes)
     print(typocheck.format_report(report))
     return EXIT_CONTENT if report.violations else EXIT_OK

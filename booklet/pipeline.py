@@ -307,7 +307,9 @@ def lay_out(book, name, options, warm, cwd, clock, problems, progress) -> Layout
     with clock.stage("layout"), engine.engine_log() as records:
         key = (entry, html_url, warm.generation, options.typeset)
         css = warm.stylesheet(name, key, lambda: _parse(entry, html_url, fetcher, fonts))
-        setter = paginate.PartSetter(css, html_url, fetcher, fonts, render_options)
+        # The parsed stylesheet's @counter-style rules (note marks) live in its own store.
+        with_counters = {**render_options, "counter_style": css.bk_counter_style}
+        setter = paginate.PartSetter(css, html_url, fetcher, fonts, with_counters)
         cache = warm.parts(name)
         cache.begin(key)
         laid = paginate.lay_out(renderer, setter, cache, progress)
@@ -371,10 +373,16 @@ PRESS_HINT = (
 def _parse(entry: str, base_url: str, fetcher, fonts) -> tuple:
     """The entry stylesheet parsed (its imports fetched), and whether that went silently."""
     refused = len(fetcher.refused)
+    counters = engine.counter_styles()
     with engine.engine_log() as records:
         css = weasyprint.CSS(
-            string=entry, base_url=base_url, url_fetcher=fetcher, font_config=fonts
+            string=entry,
+            base_url=base_url,
+            url_fetcher=fetcher,
+            font_config=fonts,
+            counter_style=counters,
         )
+    css.bk_counter_style = counters  # handed to every render with this stylesheet
     return css, not records and len(fetcher.refused) == refused
 
 

@@ -40,6 +40,19 @@ def booklet(tmp_path_factory) -> Built:
     return Built(result, result.reader, out)
 
 
+EXAMPLE = PROJECT / "examples" / "zhu-ziqing"
+
+
+@pytest.fixture(scope="session")
+def example_book(tmp_path_factory) -> Built:
+    """The second example book (examples/zhu-ziqing), built once per run as
+    `./run build --book examples/zhu-ziqing` builds it (the screen PDF)."""
+    out = tmp_path_factory.mktemp("example")
+    options = pipeline.Options(book=EXAMPLE, out=out)
+    result = pipeline.build(options)
+    return Built(result, result.reader, out)
+
+
 @pytest.fixture(scope="session")
 def booklet_pdf(booklet):
     with pdfplumber.open(booklet.path) as pdf:

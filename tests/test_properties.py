@@ -151,8 +151,9 @@ def editor_text(draw, max_tokens: int = 24) -> str:
         st.sampled_from([" ", "  "]),
     )
     text = "".join(draw(st.lists(token, min_size=1, max_size=max_tokens)))
-    # ** is the emphasis markup, not text (tested in test_validate); an empty field fails.
-    text = text.replace("**", "*")
+    # ** and * are the emphasis markup, [^…] a note call and \ before * or [ an escape, not
+    # text (tested in test_validate and test_validate_elements); an empty field fails.
+    text = text.replace("*", "").replace("[^", "[").replace("\\[", "[")
     if not text.strip():
         text = draw(st.sampled_from(han)) + text
     return text

@@ -25,6 +25,25 @@ class YMap(dict):
     value_where: dict[str, Where]
 
 
+class YStr(str):
+    """Text that spanned several lines of the file, with what the line joins hid.
+
+    ``lines``: a literal block's (|) lines as typed (verse keeps them), else None;
+    ``swallowed``: the place of each joined line that starts with '- ' (a list item
+    indented differently from its neighbours, which YAML takes as more of the text above).
+    """
+
+    lines: tuple[str, ...] | None = None
+    places: tuple[Where, ...] = ()  # where each of ``lines`` starts in the file
+    swallowed: tuple[Where, ...] = ()
+
+
+class YFloat(float):
+    """A number with a point, with the digits as typed (100.0 keeps its .0)."""
+
+    text: str = ""
+
+
 class YList(list):
     """A sequence with the place of itself and of each item."""
 
@@ -170,9 +189,51 @@ def _convert(node: yaml.Node, file: str, problems: list) -> Any:
             result.append(_convert(item, file, problems))
         return result
     value = _scalar(node, file, problems)
+    if isinstance(value, float):
+        number = YFloat(value)
+        number.text = node.value.strip()
+        return number
     if isinstance(value, str) and node.start_mark.line != node.end_mark.line:
-        value = unfold(value, literal=node.style == "|")
+        literal = node.style == "|"
+        text = YStr(unfold(value, literal=literal))
+        if literal:
+            text.lines = tuple(value.strip("\n").split("\n"))
+            text.places = _literal_places(node, file, len(text.lines))
+        else:
+            text.swallowed = _swallowed_items(node, file)
+        return text
     return value
+
+
+def _literal_places(node: yaml.ScalarNode, file: str, count: int) -> tuple[Where, ...]:
+    """Where each line of a literal block starts: the lines after the | line, skipping the
+    empty lines its value dropped at the start."""
+    start = node.start_mark
+    if start.buffer is None:
+        return (Where(file, start.line + 1, start.column + 1),) * count
+    source = start.buffer[start.index : node.end_mark.index].split("\n")[1:]
+    first = next((n for n, line in enumerate(source) if line.strip()), 0)
+    places = []
+    for number, line in enumerate(source[first : first + count]):
+        indent = len(line) - len(line.lstrip(" "))
+        places.append(
+            Where(file, start.line + first + number + 2, indent + 1 if line.strip() else 0)
+        )
+    return tuple(places)
+
+
+def _swallowed_items(node: yaml.ScalarNode, file: str) -> tuple[Where, ...]:
+    """Lines after the first of a plain or folded scalar that start with '- '."""
+    start, end = node.start_mark, node.end_mark
+    if start.buffer is None:
+        return ()
+    source = start.buffer[start.index : end.index].split("\n")
+    found = []
+    for number, line in enumerate(source[1:], start=1):
+        body = line.lstrip(" ")
+        if body == "-" or body.startswith("- "):
+            found.append(Where(file, start.line + number + 1, len(line) - len(body) + 1))
+    return tuple(found)
 
 
 def unfold(text: str, *, literal: bool) -> str:

@@ -20,7 +20,15 @@ BOOK = {
     ),
     "subtitle": Field(TEXT, "副题, shown under the title on the cover and title page"),
     "slug": Field(TEXT, "file name of the outputs: dist/<slug>.pdf; letters, digits and -", True),
-    "publisher": Field(TEXT, "出版者, shown on the title page and in the PDF's author field", True),
+    "publisher": Field(
+        TEXT, "出版者, on the title page; the PDF's author field when there are no authors", True
+    ),
+    "authors": Field(
+        list,
+        "the book's people: a list of {name, role}, role 著, 编, 译, 注 …; printed on the "
+        "cover, title page and colophon, and written to the PDF's author field",
+    ),
+    "endnotes": Field(bool, "true: every article prints its notes at its end, not page feet"),
     "date": Field(
         datetime.date, "publication date, YYYY-MM-DD; also the PDF's creation date", True
     ),
@@ -48,6 +56,18 @@ ARTICLE = {
     "lede": Field(TEXT, "导语, the opening paragraph set apart from the body"),
     "body": Field(list, "paragraphs before the first section (see blocks)"),
     "sections": Field(list, "the sections: {kicker, heading, body}"),
+    "epigraph": Field((str, dict), "题记 under the title: text, or {text, source}"),
+    "notes": Field(dict, "注释: the notes the text calls with [^key], as key: text"),
+    "endnotes": Field(bool, "true: this article's notes at its end (default: the book's)"),
+    "source": Field(TEXT, "出处, printed at the article's end, e.g. 原载……"),
+}
+PERSON = {
+    "name": Field(TEXT, "the person or organisation", True),
+    "role": Field(TEXT, "what they did, printed after the name: 著, 编, 译, 注, 校"),
+}
+EPIGRAPH = {
+    "text": Field(TEXT, "the lines of the epigraph (a | block keeps its lines)", True),
+    "source": Field(TEXT, "where it comes from, printed under it, e.g. ——《论语·子罕》"),
 }
 BYLINE = {
     "name": Field(TEXT, "the person or organisation", True),
@@ -56,14 +76,35 @@ BYLINE = {
 SECTION = {
     "id": Field(TEXT, "optional unique name for links; default: article id + number"),
     "kicker": Field(TEXT, "引题, the short label above the heading, e.g. 政治引领"),
-    "heading": Field(TEXT, "小标题, the section heading", True),
+    "heading": Field(TEXT, "小标题, the section heading (or mark: for a break without one)"),
+    "mark": Field(TEXT, "a break without a heading: the mark printed centred, e.g. ＊ or 一"),
+    "toc": Field(bool, "false: not listed in the contents (a section without heading never is)"),
     "body": Field(list, "the section's blocks", True),
+    "sections": Field(list, "subsections (a second heading level), each like a section"),
 }
 # A block is a plain string (a paragraph) or a mapping with exactly one of these keys.
 BLOCK_KINDS = {
-    "quote": "摘句: a sentence repeated from this article, shown large; must match its text",
+    "quote": "摘句: words repeated from this article, shown large (…… may leave words out)",
+    "blockquote": "引文: a quotation set apart: text, or a list of paragraphs",
+    "verse": "诗: lines kept as lines: a | block or a list of lines (an empty line between stanzas)",
+    "signoff": "落款: a date line or signature, right-aligned (a | block keeps its lines)",
+    "list": "列表: a list of items, or {numbers: 一、, items: [...]} for generated numbers",
+    "table": "表格: {caption, header: [...], rows: [[...], ...], source}",
     "figure": "图片: {image, caption, credit} or {placeholder: true, caption, credit}",
     "facts": "数字: a panel of key figures {title, items: [{value, unit, label}]} from the text",
+}
+LIST = {
+    "items": Field(list, "the items, each a text", True),
+    "numbers": Field(
+        (str, int, float),
+        "generated numbers in this form: 1. 1、 一、 （一） (1) ① or ● for bullets",
+    ),
+}
+TABLE = {
+    "caption": Field(TEXT, "表题, the table's title above it"),
+    "header": Field(list, "the header row: one text per column; repeated on every page", True),
+    "rows": Field(list, "the rows: each a list with one cell per column", True),
+    "source": Field(TEXT, "资料来源 or a note printed under the table"),
 }
 FACTS = {
     "title": Field(TEXT, "the panel's heading, e.g. 数说浙涪协作"),
@@ -89,6 +130,8 @@ PAGE_SIZES = {
     "A6": (105.0, 148.0),
 }
 LANGUAGES = ("zh-Hans", "zh-CN", "zh")
+# Every mapping of the format (book/README.md documents each field; a test checks it).
+ALL = (BOOK, PAGE, ARTICLE, PERSON, EPIGRAPH, BYLINE, SECTION, LIST, TABLE, FACTS, FACT, FIGURE)
 
 
 def type_name(kind: type | tuple[type, ...]) -> str:

@@ -12,29 +12,43 @@ from booklet.model import (
     Article,
     Book,
     Byline,
-    Fact,
-    Facts,
-    Figure,
     PageOptions,
     Paragraph,
-    PullQuote,
-    Run,
-    Section,
 )
 from booklet.problems import BuildFailed, Problem, Where, did_you_mean, error, relative, warning
 
 from . import images, schema
+from .article import read_article
 from .glyphs import Coverage
-from .load import YList, YMap, load_yaml
+from .inline import parse_runs as _parse
+from .load import YList, YMap, YStr, load_yaml
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 # C0/C1 controls, and invisible format characters an editor cannot see in a YAML file.
 _CONTROL = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]+"
 )
+_TAB = re.compile(r"\t+")
 
 
-_BLOCK_LIST = ", ".join(f"{kind}:" for kind in schema.BLOCK_KINDS)
+def _runs_of(indexes: list[int]) -> list[tuple[int, int]]:
+    """Consecutive indexes as (first, last) runs."""
+    found: list[tuple[int, int]] = []
+    for index in indexes:
+        if found and index == found[-1][1] + 1:
+            found[-1] = (found[-1][0], index)
+        else:
+            found.append((index, index))
+    return found
+
+
+def _codes(chars: str) -> str:
+    shown = " ".join(f"U+{ord(c):04X}" for c in chars[:4])
+    return shown + (" …" if len(chars) > 4 else "")
+
+
+def _position(first: int, last: int) -> str:
+    return f"character {first + 1}" if first == last else f"characters {first + 1}–{last + 1}"
 
 
 class Checker:
@@ -47,6 +61,9 @@ class Checker:
         self.problems: list[Problem] = []
         self.pending_facts: list = []  # (Fact, Where), checked against all articles at the end
         self.first_use: dict[str, Where] = {}  # each character, where it first appears
+        self.calls: list[tuple[str, Where]] = []  # the note calls of the article being read
+
+    describe = staticmethod(lambda value: describe(value))
 
     def shown(self, path: Path) -> str:
         return relative(path, self.cwd)
@@ -57,8 +74,12 @@ class Checker:
     def warn(self, where: Where, code: str, message: str, hint: str = "") -> None:
         self.problems.append(warning(where, code, message, hint))
 
-    def fields(self, value: Any, spec: dict[str, schema.Field], what: str) -> YMap | None:
-        """Check a mapping's keys and value types; return it, or None when unusable."""
+    def fields(
+        self, value: Any, spec: dict[str, schema.Field], what: str, lines: tuple[str, ...] = ()
+    ) -> YMap | None:
+        """Check a mapping's keys and value types; return it, or None when unusable. A text
+        of a key in ``lines`` written as a literal block (|) is left as it is (a YStr with
+        its lines): the caller checks it line by line."""
         if not isinstance(value, YMap):
             return None
         for key, key_where in value.key_where.items():
@@ -88,22 +109,48 @@ class Checker:
                     hint,
                 )
                 value[key] = None
+            elif isinstance(item, YStr) and item.lines is not None and key in lines:
+                continue
             elif isinstance(item, str):
                 value[key] = self.text(item, value.value_where[key], key)
         return value
 
     def text(self, text: str, where: Where, key: str) -> str:
+        for place in getattr(text, "swallowed", ()):
+            line = text.replace("\n", " ")
+            at = line.find(" - ")
+            shown = line[max(0, at - 8) : at + 9] if at >= 0 else line[:16]
+            self.warn(
+                place,
+                "content.list-swallowed",
+                f"this line starts with '- ' but YAML reads it as more of the {key} above, "
+                f"which prints '…{shown}…'",
+                "indent each '- ' of a list like the others (two spaces more than the key); "
+                "to print a dash here, start the line with another character",
+            )
         text = unicodedata.normalize("NFC", text)
-        bad = _CONTROL.search(text)
-        if bad:
-            char = bad.group()
+        for bad in _CONTROL.finditer(text):
+            chars = bad.group()
+            what = (
+                f"the invisible character {_codes(chars)}"
+                if len(chars) == 1
+                else f"the invisible characters {_codes(chars)}"
+            )
             self.error(
                 where,
                 "content.control-char",
-                f"'{key}' contains the invisible character U+{ord(char):04X}",
+                f"'{key}' contains {what} ({_position(bad.start(), bad.end() - 1)})",
                 "delete it; it cannot be printed",
             )
-            text = _CONTROL.sub("", text)
+        text = _CONTROL.sub("", text)
+        for tab in _TAB.finditer(text):
+            self.warn(
+                where,
+                "content.tab",
+                f"'{key}' holds a tab ({_position(tab.start(), tab.end() - 1)}): it prints as "
+                "one space",
+                "type a space where one is meant, or delete the tab",
+            )
         if not text.strip():
             self.error(
                 where,
@@ -111,26 +158,57 @@ class Checker:
                 f"'{key}' is empty",
                 "write the text or remove the field",
             )
-        for index, char in self.glyphs.missing(text) if self.glyphs else ():
+        missing = dict(self.glyphs.missing(text)) if self.glyphs else {}
+        for first, last in _runs_of(sorted(missing)):
+            chars = text[first : last + 1]
+            what = (
+                f"the character '{chars}' ({_codes(chars)})"
+                if first == last
+                else f"the characters '{chars}' ({_codes(chars)})"
+            )
             self.error(
                 where,
                 "content.no-glyph",
-                f"no font in fonts/ has the character '{char}' (U+{ord(char):04X}), "
-                f"character {index + 1} of this {key}",
+                f"no font in fonts/ has {what}, {_position(first, last)} of this {key}",
                 "replace it, or add a font that has it (see fonts/README.md)",
             )
         for char in text:
             self.first_use.setdefault(char, where)
-        for index, char, lacking in self.glyphs.partial(text) if self.glyphs else ():
-            self.warn(
-                where,
-                "content.glyph-partial",
-                f"the character '{char}' (U+{ord(char):04X}), character {index + 1} of this "
-                f"{key}, is not in every font in fonts/: {', '.join(lacking)} cannot set it",
-                "where the text is set in such a face, the build fails with a font error: "
-                "replace the character, or add a font that has it (see fonts/README.md)",
-            )
+        partial = self.glyphs.partial(text) if self.glyphs else []
+        lacking = {index: names for index, _char, names in partial}
+        for first, last in _runs_of(sorted(lacking)):
+            # One message per run of characters the same faces lack.
+            start = first
+            for index in range(first, last + 2):
+                if index <= last and lacking[index] == lacking[start]:
+                    continue
+                chars = text[start:index]
+                what = f"'{chars}' ({_codes(chars)}), {_position(start, index - 1)}"
+                self.warn(
+                    where,
+                    "content.glyph-partial",
+                    f"the character{'s' if len(chars) > 1 else ''} {what} of this {key}, "
+                    f"{'are' if len(chars) > 1 else 'is'} not in every font in fonts/: "
+                    f"{', '.join(lacking[start])} cannot set "
+                    f"{'them' if len(chars) > 1 else 'it'}",
+                    "where the text is set in such a face, the build fails with a font error: "
+                    "replace the character, or add a font that has it (see fonts/README.md)",
+                )
+                start = index
         return text.strip()
+
+    def paragraph(
+        self, text: str, where: Where, what: str, *, notes: bool = True, checked: bool = False
+    ) -> Paragraph:
+        """A text with its inline markup; note calls are collected in ``calls``."""
+        if not checked:
+            text = self.text(text, where, what)
+        return Paragraph(
+            _parse(text, where, self._report, self.calls if notes else None, what), where
+        )
+
+    def _report(self, where: Where, code: str, message: str, hint: str) -> None:
+        self.error(where, code, message, hint)
 
     def get(self, mapping: YMap | None, key: str, default: Any = None) -> Any:
         if mapping is None:
@@ -154,8 +232,22 @@ class Checker:
                 "write a path relative to the book folder, e.g. images/photo.jpg",
             )
             return None
+        root = self.root.resolve()
+        walked = self.root
+        for part in Path(text).parts:
+            walked = walked / part
+            if walked.is_symlink() and not walked.resolve().is_relative_to(root):
+                self.error(
+                    where,
+                    "content.path-outside",
+                    f"{what} '{text}' is a symbolic link to {walked.resolve()}, outside the "
+                    "book folder",
+                    "copy the file itself into the book folder (WeasyPrint reads only files "
+                    "inside it)",
+                )
+                return None
         path = (self.root / text).resolve()
-        if not path.is_relative_to(self.root.resolve()):
+        if not path.is_relative_to(root):
             self.error(
                 where,
                 "content.path-outside",
@@ -176,18 +268,6 @@ def describe(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return type(value).__name__
-
-
-def parse_runs(text: str, where: Where, check: Checker) -> tuple[Run, ...]:
-    """Split **bold** emphasis out of a paragraph; everything else is literal text."""
-    parts = text.split("**")
-    if len(parts) % 2 == 0:
-        check.error(
-            where, "content.emphasis", "'**' is not closed", "bold text is written **like this**"
-        )
-        parts = [text.replace("**", "")]
-    runs = [(part, "strong" if i % 2 else None) for i, part in enumerate(parts) if part]
-    return tuple(runs)
 
 
 def read_book(
@@ -248,6 +328,20 @@ def read_book(
                 )
                 continue
             seen_files[path] = where
+            if path.is_dir():
+                inside = sorted(str(p.relative_to(root)) for p in path.glob("*.yaml"))
+                hint = (
+                    f"list the files in it, e.g. {', '.join(inside[:3])}"
+                    if inside
+                    else "write the path of an article file (.yaml) in this folder"
+                )
+                check.error(
+                    where,
+                    "content.not-a-file",
+                    f"'{item}' is a folder, not an article file",
+                    hint,
+                )
+                continue
             if not path.is_file():
                 candidates = [
                     str(p.relative_to(root))
@@ -257,7 +351,7 @@ def read_book(
                 hint = did_you_mean(item, candidates) or "the path is relative to the book folder"
                 check.error(where, "content.file-missing", f"article file not found: {item}", hint)
                 continue
-            article = _article(path, check)
+            article = read_article(path, check, endnotes=bool(check.get(book, "endnotes", False)))
             if article is not None:
                 articles.append(article)
         _unique_ids(articles, check)
@@ -280,6 +374,7 @@ def read_book(
         page=_page(book, check),
         articles=tuple(articles),
         keywords=tuple(str(k) for k in check.get(book, "keywords", [])),
+        authors=_people(book, check),
     )
     errors = [p for p in check.problems if p.severity == "error"]
     if errors:
@@ -367,246 +462,24 @@ def _page(book: YMap, check: Checker) -> PageOptions:
     return PageOptions()
 
 
-def _article(path: Path, check: Checker) -> Article | None:
-    raw = _load(path, check)
-    shown = check.shown(path)
-    if raw is None:
-        if not any(p.where.file == shown for p in check.problems):
-            check.error(
-                Where(shown, 1, 1),
-                "content.empty-file",
-                "the article file is empty",
-                "an article needs at least id, title and body",
-            )
-        return None
-    data = check.fields(raw, schema.ARTICLE, "an article")
-    if data is None:
-        check.error(
-            Where(shown, 1, 1),
-            "content.wrong-type",
-            "an article must be a mapping of fields",
-            "start with id: and title:",
-        )
-        return None
-    if data.get("id") and not _ID.match(data["id"]):
-        check.error(
-            data.value_where["id"],
-            "content.bad-id",
-            f"id '{data['id']}' may hold only letters, digits, - and _",
-        )
-    article_id = data.get("id") or path.stem
-    all_text: list[str] = []
-    lede = None
-    if data.get("lede"):
-        lede = Paragraph(
-            parse_runs(data["lede"], data.value_where["lede"], check), data.value_where["lede"]
-        )
-        all_text.append(lede.text)
-    blocks = _blocks(data, "body", check, all_text)
-    sections = []
-    for number, (item, where) in enumerate(check.list_items(data, "sections"), start=1):
-        section = check.fields(item, schema.SECTION, "a section")
-        if section is None:
-            check.error(
-                where,
-                "content.wrong-type",
-                f"a section must be a mapping, not {describe(item)}",
-                "give it kicker:, heading: and body:",
-            )
+def _people(book: YMap, check: Checker) -> tuple[Byline, ...]:
+    """The book's authors, editors and translators, each with a role."""
+    people = []
+    for item, where in check.list_items(book, "authors"):
+        if isinstance(item, str):  # a bare name: an author with no role printed
+            people.append(Byline(name=check.text(item, where, "name")))
             continue
-        sections.append(
-            Section(
-                id=check.get(section, "id", f"{article_id}-{number}"),
-                heading=check.get(section, "heading", ""),
-                kicker=check.get(section, "kicker", ""),
-                blocks=_blocks(section, "body", check, all_text),
-                where=where,
-            )
-        )
-    if not blocks and not sections and lede is None:
-        check.error(
-            data.where, "content.empty-article", "the article has no text", "add body: or sections:"
-        )
-    _check_quotes(blocks, sections, all_text, check)
-    bylines = []
-    for item, where in check.list_items(data, "bylines"):
-        byline = check.fields(item, schema.BYLINE, "a byline")
-        if byline is None:
+        person = check.fields(item, schema.PERSON, "an author")
+        if person is None:
             check.error(
                 where,
                 "content.wrong-type",
-                f"a byline must be a mapping, not {describe(item)}",
-                "write - role: …\n    name: …",
+                f"an author must be a name or a mapping, not {describe(item)}",
+                "write - name: …\n    role: 著",
             )
-        elif byline.get("name"):
-            bylines.append(Byline(name=byline["name"], role=check.get(byline, "role", "")))
-    return Article(
-        id=article_id,
-        title=check.get(data, "title", ""),
-        running_head=check.get(data, "running_head", "") or check.get(data, "title", ""),
-        column=check.get(data, "column", ""),
-        series=check.get(data, "series", ""),
-        bylines=tuple(bylines),
-        lede=lede,
-        blocks=blocks,
-        sections=tuple(sections),
-        where=data.where,
-    )
-
-
-def _blocks(parent: YMap, key: str, check: Checker, all_text: list[str]) -> tuple:
-    blocks = []
-    for item, where in check.list_items(parent, key):
-        if isinstance(item, str):
-            text = check.text(item, where, "paragraph")
-            paragraph = Paragraph(parse_runs(text, where, check), where)
-            all_text.append(paragraph.text)
-            blocks.append(paragraph)
-        elif isinstance(item, YMap) and len(item) == 1 and next(iter(item)) in schema.BLOCK_KINDS:
-            kind = next(iter(item))
-            if kind == "quote":
-                blocks.append(_quote(item, check))
-            elif kind == "facts":
-                facts = _facts(item, check)
-                if facts is not None:
-                    blocks.append(facts)
-            else:
-                figure = _figure(item, check)
-                if figure is not None:
-                    blocks.append(figure)
-        elif isinstance(item, YMap):
-            keys = list(item)
-            unknown = [k for k in keys if k not in schema.BLOCK_KINDS]
-            hint = (
-                did_you_mean(unknown[0], schema.BLOCK_KINDS) if unknown else ""
-            ) or f"a block is a paragraph (text) or one of {_BLOCK_LIST}"
-            message = (
-                f"unknown block '{unknown[0]}'"
-                if unknown
-                else f"a block holds one of {_BLOCK_LIST}, not several"
-            )
-            check.error(
-                item.key_where[unknown[0]] if unknown else where,
-                "content.unknown-block",
-                message,
-                hint,
-            )
-        elif item is None:
-            check.error(where, "content.empty-text", "empty paragraph", "remove the empty '-' line")
-        else:
-            check.error(
-                where,
-                "content.wrong-type",
-                f"a paragraph must be text, not {describe(item)}",
-                "put the text in quotes",
-            )
-    if parent.get(key) is not None and not isinstance(parent.get(key), YList):
-        check.error(
-            parent.value_where[key],
-            "content.wrong-type",
-            f"'{key}' must be a list of paragraphs",
-            "start each paragraph with '- '",
-        )
-    return tuple(blocks)
-
-
-def _quote(item: YMap, check: Checker) -> PullQuote | None:
-    where = item.value_where["quote"]
-    value = item["quote"]
-    if not isinstance(value, str):
-        check.error(
-            where,
-            "content.wrong-type",
-            f"a quote must be text, not {describe(value)}",
-            "put the text in quotes",
-        )
-        return None
-    return PullQuote(check.text(value, where, "quote"), where)
-
-
-def _figure(item: YMap, check: Checker) -> Figure | None:
-    where = item.key_where["figure"]
-    data = check.fields(item["figure"], schema.FIGURE, "a figure")
-    if data is None:
-        check.error(
-            where,
-            "content.wrong-type",
-            "a figure must be a mapping",
-            "give it image:, caption: and credit:",
-        )
-        return None
-    placeholder = bool(data.get("placeholder"))
-    image = None
-    if data.get("image") and placeholder:
-        check.error(
-            data.value_where["placeholder"],
-            "content.figure-placeholder",
-            "a figure has both an image and placeholder: true",
-            "remove placeholder: true now that the image is here",
-        )
-    elif data.get("image"):
-        image = check.inside_book(data["image"], data.value_where["image"], "image")
-        if image is not None and not image.is_file():
-            folder = image.parent
-            check.error(
-                data.value_where["image"],
-                "content.image-missing",
-                f"image not found: {data['image']} (looked in {check.shown(folder)}/)",
-                "check the file name, or set placeholder: true until the photo arrives",
-            )
-            image = None
-        elif image is not None and (trouble := check.verdicts.check(image)):
-            check.error(
-                data.value_where["image"],
-                "content.image-bad",
-                f"{data['image']}: {trouble[0]}",
-                trouble[1],
-            )
-            image = None
-    elif not placeholder:
-        check.error(
-            where,
-            "content.figure-image",
-            "a figure needs image: or placeholder: true",
-            "add image: images/<file>",
-        )
-    # A placeholder is reported by the preflight: a warning on screen, an error in print.
-    return Figure(
-        caption=data.get("caption") or "",
-        credit=data.get("credit") or "",
-        where=where,
-        image=image,
-        placeholder=placeholder,
-    )
-
-
-def _facts(item: YMap, check: Checker) -> Facts | None:
-    where = item.key_where["facts"]
-    data = check.fields(item["facts"], schema.FACTS, "a facts panel")
-    if data is None:
-        check.error(
-            where, "content.wrong-type", "facts must be a mapping", "give it title: and items:"
-        )
-        return None
-    facts = []
-    for entry, entry_where in check.list_items(data, "items"):
-        fact = check.fields(entry, schema.FACT, "a fact")
-        if fact is None:
-            check.error(
-                entry_where,
-                "content.wrong-type",
-                "a fact must be a mapping",
-                "write - value: …, unit: …, label: …",
-            )
-        elif fact.get("value") is not None and fact.get("label"):
-            value = fact["value"]
-            value = f"{value:g}" if isinstance(value, float) else str(value)
-            facts.append((Fact(value, check.get(fact, "unit", ""), fact["label"]), entry_where))
-    if not facts:
-        return None
-    panel = Facts(check.get(data, "title", ""), tuple(f for f, _ in facts), where)
-    check.pending_facts.extend(facts)
-    return panel
+        elif person.get("name"):
+            people.append(Byline(name=person["name"], role=check.get(person, "role", "")))
+    return tuple(people)
 
 
 def _check_facts(articles: list[Article], check: Checker) -> None:
@@ -622,24 +495,12 @@ def _check_facts(articles: list[Article], check: Checker) -> None:
             )
 
 
-def _check_quotes(blocks, sections, all_text: list[str], check: Checker) -> None:
-    text = "".join(all_text)
-    for block in [*blocks, *(b for s in sections for b in s.blocks)]:
-        if isinstance(block, PullQuote) and block.text not in text:
-            check.error(
-                block.where,
-                "content.quote-not-in-text",
-                "a pull quote must repeat words of its article exactly",
-                "copy the sentence from a paragraph of this article",
-            )
-
-
 def _unique_ids(articles: list[Article], check: Checker) -> None:
     seen: dict[str, Where] = {}
     for article in articles:
         for key, where in [
             (article.id, article.where),
-            *((s.id, s.where) for s in article.sections),
+            *((s.id, s.where) for s in article.all_sections()),
         ]:
             if key in seen:
                 first = seen[key]

@@ -10,6 +10,7 @@
 - ``tokens``: the custom properties (tokens) of a laid-out document's root element.
 - ``page_facts``, ``toc_entries``, ``page_name``, ``join``, ``blocks``, ``line_pitch``:
   facts read from the layout.
+- ``counter_styles``: the store of @counter-style rules shared by a parse and its renders.
 - ``installed``: which replacements are in place now (tests read it).
 """
 
@@ -26,7 +27,7 @@ from .fetcher import FolderFetcher
 from .gate import ENGINE_VERSION, EngineMismatch, check, subsetter_missing
 from .hook import hooked, installed
 from .log import engine_log, log_problems
-from .pages import join, page_name
+from .pages import counter_styles, join, page_name
 from .press import Converter, PressError, tokens
 from .subsets import SubsetMemo
 from .write import PdfInfo, press_converter, seal, write_pdf
@@ -46,6 +47,7 @@ __all__ = [
     "anchor_pages",
     "blocks",
     "check",
+    "counter_styles",
     "engine_log",
     "hooked",
     "installed",

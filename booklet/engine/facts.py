@@ -1,7 +1,10 @@
 """Facts read from WeasyPrint's layout tree, page by page: text, images, overflow, links, anchors.
 
 The tree is walked once per page (``Page._page_box`` and its descendants; margin boxes —
-running heads and folios — are left out). Positions are CSS px (1/96 in) with the origin at
+running heads and folios — are left out). Footnotes sit in the page's footnote area, outside
+their article's box: each is given to the article its element names (``data-article``), and
+an article's footnotes are read after its text, in order, on the last page that holds any
+of it — a paragraph running over a page with notes at its foot still reads whole. Positions are CSS px (1/96 in) with the origin at
 the trim's top-left corner, as WeasyPrint lays out; bleed lies outside. Relies on WeasyPrint
 70.0 internals: ``Page._page_box``, ``PageBox.page_type``, ``TextBox.text``,
 ``ReplacedBox.replacement``, ``Box.link``, ``Page.links`` and ``Page.anchors``.
@@ -57,6 +60,7 @@ class PageFacts:
     content: tuple[float, float, float, float]  # content area x0, y0, x1, y1 in CSS px
     margins: bool  # the page has margins (covers and fillers have none: no type area)
     chunks: list[tuple[str, str]] = field(default_factory=list)  # (article id or '', text)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # footnotes: (article id, text)
     has_content: bool = False  # any non-space text or image outside the margin boxes
     images: list[ImageBox] = field(default_factory=list)
     overflows: list[Overflow] = field(default_factory=list)
@@ -70,6 +74,7 @@ class _Walker:
         self.check_overflow = check_overflow
         self.x0, self.y0, self.x1, self.y1 = facts.content
         self.overflowing: dict[int, tuple[Overflow, object]] = {}  # id(block) → worst
+        self.footnotes = False  # walking the footnote area
 
     def walk(self, box, article: str, line, block) -> None:
         if isinstance(box, boxes.TextBox):
@@ -80,8 +85,12 @@ class _Walker:
             return
         if isinstance(box, boxes.MarginBox):
             return
+        if isinstance(box, boxes.FootnoteAreaBox):
+            self.footnotes = True
         if box.element_tag == "article" and box.element is not None:
             article = box.element.get("id") or article
+        elif self.footnotes and box.element is not None and box.element.get("data-article"):
+            article = box.element.get("data-article")
         if isinstance(box, boxes.LineBox):
             line = box
         elif isinstance(box, boxes.BlockContainerBox):
@@ -95,7 +104,7 @@ class _Walker:
             return
         self.facts.has_content = True
         if "::" not in box.element_tag:  # generated content (leaders, marks) is not the book's
-            self.facts.chunks.append((article, text))
+            (self.facts.notes if self.footnotes else self.facts.chunks).append((article, text))
         if not self.check_overflow:
             return
         x0 = box.border_box_x()
@@ -166,10 +175,25 @@ def page_facts(document, skip_overflow: frozenset[str] = frozenset()) -> list[Pa
         )
         walker = _Walker(facts, facts.name not in skip_overflow)
         for child in page_box.children:
+            walker.footnotes = False
             walker.walk(child, "", None, None)
         walker.finish()
         found.append(facts)
+    _notes_after_text(found)
     return found
+
+
+def _notes_after_text(pages: list[PageFacts]) -> None:
+    """Each article's footnotes, in order, after the last of its text."""
+    last: dict[str, int] = {}
+    notes: dict[str, list[tuple[str, str]]] = {}
+    for index, page in enumerate(pages):
+        for article, _text in (*page.chunks, *page.notes):
+            last[article] = index
+        for chunk in page.notes:
+            notes.setdefault(chunk[0], []).append(chunk)
+    for article, chunks in notes.items():
+        pages[last[article]].chunks.extend(chunks)
 
 
 def anchor_pages(pages, first: int = 1) -> dict[str, int]:

@@ -22,6 +22,7 @@ OTHERS = {
     ("weasyprint.formatting_structure.boxes", "MarginBox"): None,
     ("weasyprint.formatting_structure.boxes", "ReplacedBox"): None,
     ("weasyprint.formatting_structure.boxes", "BlockContainerBox"): None,
+    ("weasyprint.formatting_structure.boxes", "FootnoteAreaBox"): None,
     ("weasyprint.layout.page", "PageType"): None,
 }
 

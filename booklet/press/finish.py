@@ -29,7 +29,7 @@ def metadata(book: Book) -> dict[str, str]:
     date = pdf_date(book.date)
     found = {
         "Title": book.title + (f"：{book.subtitle}" if book.subtitle else ""),
-        "Author": book.publisher,
+        "Author": book.pdf_author,
         "Subject": book.description,
         "Keywords": ", ".join(book.keywords),
         "Creator": "booklet",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from itertools import pairwise
 
@@ -28,6 +28,7 @@ import markupsafe
 from booklet.model import Run
 
 __all__ = [
+    "CLASS_DOT",
     "CLASS_GAP_BEFORE",
     "CLASS_HALT",
     "CLASS_NOBR",
@@ -55,6 +56,9 @@ __all__ = [
 CLASS_HALT = "bk-cjk-halt"  # one punctuation mark set half-width
 CLASS_GAP_BEFORE = "bk-cjk-gap-before"  # character after a Han–Latin gap
 CLASS_NOBR = "bk-cjk-nobr"  # characters kept on one line
+CLASS_DOT = (
+    "bk-em-dot"  # one character with an emphasis dot under it (styles/components/inline.css)
+)
 
 # Full-width punctuation that the Noto CJK SC fonts can set half-width with "halt". Opening
 # marks carry their ink in the right half of the em; closing and middle marks (SC forms) in
@@ -298,6 +302,23 @@ def _nobr_groups(text: str) -> list[tuple[int, int]]:
     return groups
 
 
+def _with_calls(
+    groups: list[tuple[int, int]], calls: list[int], text: str
+) -> list[tuple[int, int]]:
+    """The groups kept on one line, with the character before each note call joined to
+    it: a line never starts with a call's mark (it reads like closing punctuation)."""
+    ranges = sorted([*groups, *((at - 1, at) for at in calls if at > 0)])
+    merged: list[tuple[int, int]] = []
+    for start, end in ranges:
+        while start > 0 and _extends_grapheme(text, start):
+            start -= 1
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _split_pairs(text: str, boundaries: set[int]) -> dict[int, list[str]]:
     """R5 and R6 where an element boundary separates the two characters of a pair.
 
@@ -329,67 +350,112 @@ def _split_pairs(text: str, boundaries: set[int]) -> dict[int, list[str]]:
     return spans
 
 
-def typeset(runs: Sequence[Run]) -> markupsafe.Markup:
+def _tags(tag: str | None) -> frozenset[str]:
+    names = frozenset((tag or "").split())
+    if names - {"strong", "em"}:
+        raise ValueError(f"unknown run tag {tag!r}: expected None, 'strong', 'em' or 'note'")
+    return names
+
+
+def _ranges(runs: Sequence[tuple[int, int, frozenset[str]]], name: str) -> list[tuple[int, int]]:
+    """The (start, end) ranges of the text whose runs carry ``name``, adjacent ones merged."""
+    found: list[tuple[int, int]] = []
+    for start, end, tags in runs:
+        if name in tags and end > start:
+            if found and found[-1][1] == start:
+                found[-1] = (found[-1][0], end)
+            else:
+                found.append((start, end))
+    return found
+
+
+def typeset(
+    runs: Sequence[Run], note: Callable[[str], markupsafe.Markup] | None = None
+) -> markupsafe.Markup:
     """HTML for one paragraph or heading.
 
     The text is HTML-escaped (raw HTML in content is never interpreted), runs tagged "strong"
-    are wrapped in <strong>, and spans with ``bk-cjk-`` classes carry the clreq adjustments
-    that need markup. The rules see the whole paragraph, across run boundaries. The text
-    content of the result is exactly the text of the runs: nothing is inserted or removed.
+    are wrapped in <strong>, runs tagged "em" in <em> with a span per character that takes an
+    emphasis dot (着重号: letters and numbers, never punctuation or spaces), and spans with
+    ``bk-cjk-`` classes carry the clreq adjustments that need markup. A run tagged "note" is
+    a note call: ``note(key)`` gives its markup, put where the call stands. The rules see the
+    whole paragraph, across run boundaries. The text content of the result is exactly the
+    text of the runs (the notes' markup aside): nothing is inserted or removed.
     """
-    pieces: list[tuple[int, int]] = []  # strong runs as (start, end)
+    placed: list[tuple[int, int, frozenset[str]]] = []
+    calls: list[tuple[int, str]] = []  # (position, key)
     texts, position = [], 0
     for text, tag in runs:
-        if tag not in (None, "strong"):
-            raise ValueError(f"unknown run tag {tag!r}: expected None or 'strong'")
-        if tag == "strong" and text:
-            if pieces and pieces[-1][1] == position:
-                pieces[-1] = (pieces[-1][0], position + len(text))
-            else:
-                pieces.append((position, position + len(text)))
+        if tag == "note":
+            if note is None:
+                raise ValueError("a note call, but no note markup was given")
+            calls.append((position, text))
+            continue
+        tags = _tags(tag)
+        placed.append((position, position + len(text), tags))
         texts.append(text)
         position += len(text)
     text = "".join(texts)
-    if not text:
+    if not text and not calls:
         return markupsafe.Markup("")
+    pieces = _ranges(placed, "strong")
+    emphasis = _ranges(placed, "em")
 
     groups = _nobr_groups(text)
+    if calls:  # a note's call stays on the line of the character before it
+        groups = _with_calls(groups, [at for at, _ in calls], text)
     cuts = {0, len(text)}
-    for start, end in (*pieces, *groups):
+    for start, end in (*pieces, *emphasis, *groups):
         cuts.update((start, end))
     spans = _split_pairs(text, cuts)
+    for start, end in emphasis:
+        for index in range(start, end):
+            if counts_as_character(text[index]):
+                spans.setdefault(index, []).append(CLASS_DOT)
     for index in spans:
         cuts.update((index, index + 1))
+    cuts.update(at for at, _ in calls)
 
     def find(ranges, index):
         """The range of ``ranges`` (sorted, disjoint) that holds ``index``, or None."""
         number = bisect_right(ranges, (index, len(text) + 1)) - 1
         return ranges[number] if number >= 0 and index < ranges[number][1] else None
 
+    # Wrappers from the outside in: a group kept on one line, bold, emphasis.
+    levels = (
+        (groups, f'<span class="{CLASS_NOBR}">', "</span>"),
+        (pieces, "<strong>", "</strong>"),
+        (emphasis, "<em>", "</em>"),
+    )
     out: list[str] = []
-    group = strong = None
+    active: list = [None, None, None]
+    calls_at: dict[int, list[str]] = {}
+    for at, key in calls:
+        calls_at.setdefault(at, []).append(key)
     points = sorted(cuts)
     for start, end in pairwise(points):
-        new_group, new_strong = find(groups, start), find(pieces, start)
-        if new_group != group or (new_strong is None) != (strong is None):
-            if strong:
-                out.append("</strong>")
-            if new_group != group:
-                if group:
-                    out.append("</span>")
-                if new_group:
-                    out.append(f'<span class="{CLASS_NOBR}">')
-            if new_strong:
-                out.append("<strong>")
-        group, strong = new_group, new_strong
+        wanted = [find(ranges, start) for ranges, _, _ in levels]
+        wanted[1:] = [None if w is None else True for w in wanted[1:]]  # bold, dots: on or off
+        for key in calls_at.pop(start, ()):  # inside the group of the character before it
+            out.append(str(note(key)))
+        changed = next((n for n in range(3) if wanted[n] != active[n]), None)
+        if changed is not None:
+            for n in reversed(range(changed, 3)):
+                if active[n] is not None:
+                    out.append(levels[n][2])
+            for n in range(changed, 3):
+                if wanted[n] is not None:
+                    out.append(levels[n][1])
+            active = wanted
         piece = markupsafe.escape(text[start:end])
         if start in spans:
             out.append(f'<span class="{" ".join(spans[start])}">{piece}</span>')
         else:
             out.append(str(piece))
-    if strong:
-        out.append("</strong>")
-    if group:
-        out.append("</span>")
+    for key in calls_at.pop(len(text), ()):
+        out.append(str(note(key)))
+    for n in reversed(range(3)):
+        if active[n] is not None:
+            out.append(levels[n][2])
 
     return markupsafe.Markup("".join(out))

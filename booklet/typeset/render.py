@@ -15,18 +15,37 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from booklet.model import Book, Paragraph, Run, squeeze
+from booklet.model import Article, Book, Note, Paragraph, Run, squeeze
 from booklet.problems import Where
 
+from . import cjk
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-Typeset = Callable[[Sequence[Run]], Markup]
+Typeset = Callable[..., Markup]  # (runs, note markup for a call) → HTML
 
 
-def plain(runs: Sequence[Run]) -> Markup:
-    """The text pass turned off: escaped text and <strong>, nothing else."""
-    return Markup("").join(
-        Markup("<strong>{}</strong>").format(t) if tag == "strong" else escape(t) for t, tag in runs
-    )
+def plain(runs: Sequence[Run], note: Callable[[str], Markup] | None = None) -> Markup:
+    """The text pass turned off: escaped text, <strong>, <em> with its dots and the note
+    calls (content, not typesetting), nothing else."""
+    out = []
+    for text, tag in runs:
+        if tag == "note":
+            out.append(note(text))
+            continue
+        tags = (tag or "").split()
+        piece = escape(text)
+        if "em" in tags:
+            piece = Markup("").join(
+                Markup('<span class="{}">{}</span>').format(cjk.CLASS_DOT, c)
+                if cjk.counts_as_character(c)
+                else escape(c)
+                for c in text
+            )
+            piece = Markup("<em>{}</em>").format(piece)
+        if "strong" in tags:
+            piece = Markup("<strong>{}</strong>").format(piece)
+        out.append(piece)
+    return Markup("").join(out)
 
 
 @dataclass(frozen=True)
@@ -44,7 +63,9 @@ class Piece:
     """A piece of an article's text as the template sets it, in reading order, with its
     YAML place: what the preflight looks for on the pages."""
 
-    kind: str  # paragraph, title, column, series, byline, heading, kicker, caption, credit, quote
+    # paragraph, title, column, series, byline, heading, kicker, caption, credit, quote,
+    # quotation, verse, sign-off, list item, table cell, epigraph, source, mark, note
+    kind: str
     text: str  # squeezed: no whitespace or invisible characters
     where: Where
 
@@ -85,15 +106,35 @@ class Renderer:
             if f.credit
         ]
         self._pieces: list[Piece] | None = None  # the article being rendered records here
+        self._article: Article | None = None  # the article being rendered (its notes)
 
         def record(kind: str, text: str, where: Where) -> str:
             if self._pieces is not None and (squeezed := squeeze(text)):
                 self._pieces.append(Piece(kind, squeezed, where))
             return ""
 
-        def paragraph(p: Paragraph) -> Markup:
-            record("paragraph", p.text, p.where)
-            return typeset(p.runs)
+        def note_call(key: str) -> Markup:
+            """A note where it is called: the note itself, which the styles float to the
+            foot of the page (float: footnote), or with endnotes a link to it."""
+            article = self._article
+            note = next(n for n in article.notes if n.key == key)
+            if article.endnotes:
+                return Markup(
+                    '<a class="note-call" href="#{0}" data-src="{1}" aria-label="{2}"></a>'
+                ).format(note_id(article, note), src(note.body.where), f"注{note.number}")
+            return Markup(
+                '<span class="note" id="{0}" data-article="{1}" data-src="{2}">{3}</span>'
+            ).format(
+                note_id(article, note), article.id, src(note.body.where), typeset(note.body.runs)
+            )
+
+        def paragraph(p: Paragraph, kind: str = "paragraph") -> Markup:
+            record(kind, p.text, p.where)
+            return typeset(p.runs, note_call)
+
+        def note_text(note: Note) -> Markup:
+            """An endnote's text (a footnote's is set where it is called)."""
+            return typeset(note.body.runs)
 
         def text(s: str, kind: str | None = None, where: Where | None = None) -> Markup:
             if kind:
@@ -117,6 +158,9 @@ class Renderer:
                 "credits": credits,
                 "date_text": f"{book.date.year}年{book.date.month}月",
                 "paragraph": paragraph,
+                "note_text": note_text,
+                "note_id": note_id,
+                "kind_of": lambda block: type(block).__name__,
                 "text": text,
                 "plain": plain,
                 "record": record,
@@ -136,12 +180,12 @@ class Renderer:
         """Each article's part; records each article's pieces in ``pieces``."""
         parts = []
         for article in self.book.articles:
-            self._pieces = []
+            self._pieces, self._article = [], article
             try:
                 parts.append(Part(article.id, self._parts.article_part(article)))
                 self.pieces[article.id] = self._pieces
             finally:
-                self._pieces = None
+                self._pieces, self._article = None, None
         return parts
 
     def back(self) -> Part:
@@ -170,6 +214,11 @@ def source_place(where: Where, root: Path, cwd: Path) -> str:
     return f"{file}:{where.line}:{where.col}"
 
 
+def note_id(article: Article, note: Note) -> str:
+    return f"{article.id}-note-{note.number}"
+
+
 def contents_ids(book: Book) -> list[str]:
-    """The ids the contents link to, in order: each article, then its sections."""
+    """The ids the contents link to, in order: each article, then its sections and
+    subsections listed in the contents."""
     return [i for a in book.articles for i in (a.id, *(s.id for s in a.sections))]

@@ -22,6 +22,11 @@ FULLWIDTH_PUNCT = PAUSES | CLOSE_BRACKETS | OPENING  # the marks R5 pairs
 CJK_PUNCT = FULLWIDTH_PUNCT | frozenset("—…·～／－")
 INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 BAD_INTERPUNCT = frozenset("・•‧･⋅∙")
+_CIRCLED = "\u2460-\u2473\u3251-\u325f\u32b1-\u32bf"  # ① … ⑳ ㉑ … ㊿
+# One glyph of a note's mark (a call is drawn as a few small raised glyphs: [, 1, ]).
+NOTE_MARK = re.compile(f"[{_CIRCLED}0-9\\[\\]〔〕()（）*＊†‡]+")
+# The start of a footnote: a mark that is never text (a bare number is told by its gap).
+FOOTNOTE_START = re.compile(f"^\\s*(?:[{_CIRCLED}]|[\\[〔(（]\\d+[\\]〕)）]|[*＊†‡])")
 # CJK-radicals-supplement code points that stand for whole characters and have no
 # compatibility mapping (NFKC leaves them alone); Kangxi radicals map by NFKC.
 RADICAL_FOR = dict(

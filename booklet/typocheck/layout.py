@@ -20,7 +20,12 @@ is a field of ``Tolerances``.
   marginalia. *Furniture* (ignored):
   the first or last line of a page repeated at the same height on another page (digits
   aside), bare page numbers above or below the page's body lines, and lines no larger than
-  the body outside the vertical extent of all body lines.
+  the body outside the vertical extent of all body lines (below it, only a line set apart
+  from the text above it by more than 2.2 em: a table's last rows are not a running foot).
+* **Notes.** Lines below a page's last body line, smaller than the body, the first opening
+  with a note mark (① [1] 〔1〕 1) at the column's left edge, are footnotes: read apart
+  from the body. A mark raised
+  above its line and smaller (①, 1, [1] as a superscript) is a note call.
 * **Reading order.** Per page: bands between lines spanning several columns, then columns
   left to right, then top to bottom.
 * **Edges.** Columns of pages of the same parity with the same left edge (0.5 em) and a
@@ -37,7 +42,8 @@ is a field of ``Tolerances``.
   line after a heading (R8 when it is not indented) and any line with an odd indent (R8).
   Anything else continues the paragraph, across columns and pages; a paragraph's last line
   is the one before the next start or heading. Lines indented ``display_indent_em`` or more
-  are display lines (centred, right-aligned) and are not examined.
+  are display lines (centred, right-aligned) and are not examined, as is a line with an odd
+  indent that ends flush right with no continuation after it (a sign-off).
 """
 
 from __future__ import annotations
@@ -55,7 +61,16 @@ import pdfplumber
 from pdfminer.pdftypes import resolve1
 from pdfplumber.utils.exceptions import PdfminerException
 
-from booklet.typocheck.chars import BOLD, CJK_PUNCT, FOLIO, OPENING, is_han, is_western
+from booklet.typocheck.chars import (
+    BOLD,
+    CJK_PUNCT,
+    FOLIO,
+    FOOTNOTE_START,
+    NOTE_MARK,
+    OPENING,
+    is_han,
+    is_western,
+)
 from booklet.typocheck.model import Tolerances, Violation
 
 
@@ -67,6 +82,7 @@ class Glyph:
     base: float  # baseline, pt from the page top
     size: float
     font: str
+    call: bool = False  # a note call: a mark raised above its line's baseline (①, 1, [1])
 
 
 @dataclass(eq=False)
@@ -86,7 +102,7 @@ class Line:
     base: float
     size: float
     font: str
-    kind: str = "other"  # body | heading | other | furniture
+    kind: str = "other"  # body | heading | other | note | furniture
     column: Column | None = None
     spanning: bool = False  # crosses a gutter
     cls: str = ""  # body lines: start | cont | display
@@ -275,6 +291,22 @@ def _side_by_side(left: set[int], right: set[int]) -> bool:
     return beside(left, right) >= 2 and beside(right, left) >= 2
 
 
+def _opens_note(line: Line) -> bool:
+    """Whether a line starts with a note's mark: ① or [1] 〔1〕 (1), or a number set apart
+    from the text after it (1 注文, 1. 注文)."""
+    if FOOTNOTE_START.match(line.text):
+        return True
+    ink = line.ink
+    count = 0
+    while count < len(ink) and (ink[count].text.isdigit() or ink[count].text in ".．"):
+        count += 1
+    return (
+        0 < count < len(ink)
+        and ink[0].text.isdigit()
+        and ink[count].x0 - ink[count - 1].x1 >= 0.3 * line.size
+    )
+
+
 def _overlaps(big: Line, small: Line) -> bool:
     vertical = (
         small.base - small.size * 0.9 < big.base + 0.2 * big.size
@@ -371,6 +403,9 @@ class Layout:
         for line in sorted(lines, key=lambda line: -line.size):
             host = next((k for k in kept if k.size * 0.9 > line.size and _overlaps(k, line)), None)
             if host:
+                if line.base < host.base - 0.2 * host.size:  # raised: a note call's mark
+                    for g in line.glyphs:
+                        g.call = bool(NOTE_MARK.fullmatch(g.text))
                 host.glyphs += line.glyphs
                 host.__post_init__()
             else:
@@ -439,21 +474,59 @@ class Layout:
             for line in folios:
                 if not body or line.base < min(body) or line.base > max(body):
                     line.kind = "furniture"
+        for page in self.pages:  # before the extent rule: notes reach below every body line
+            self._footnotes(page)
         body = [line for line in lines if line.kind == "body"]
         if body:
             top = min(line.base - line.size for line in body) - 0.2 * self.em
             bottom = max(line.base for line in body) + 0.5 * self.em
-            for line in lines:
-                small = line.size <= self.size + self.t.size_pt
-                if (
-                    small
-                    and line.kind != "body"
-                    and (line.base < top or line.base - line.size > bottom)
-                ):
-                    line.kind = "furniture"
+            for page in self.pages:
+                above = None  # the page's last line kept so far, top to bottom
+                for line in sorted(page.lines, key=lambda line: line.base):
+                    small = line.size <= self.size + self.t.size_pt
+                    # Below every body line, a running foot stands apart from the text;
+                    # a table's last rows at the type area's foot follow the rows above.
+                    apart = above is None or line.base - above.base > 2.2 * self.em
+                    if (
+                        small
+                        and line.kind not in ("body", "note", "furniture")
+                        and (line.base < top or (line.base - line.size > bottom and apart))
+                    ):
+                        line.kind = "furniture"
+                    if line.kind != "furniture":
+                        above = line
         for line in lines:
             if line.kind == "furniture":
                 line.column, line.spanning = None, False
+
+    def _footnotes(self, page: Page) -> None:
+        """Notes at the page foot: below the last body line, smaller than the body, the
+        first opening with a note mark (①, [1], 〔1〕, 1). They are read apart from the
+        body (R12) and hold nothing up (R10)."""
+        body = [line.base for line in page.lines if line.kind == "body"]
+        if not body:
+            return
+        below = [
+            line
+            for line in page.lines
+            if line.base > max(body)
+            and line.kind != "furniture"
+            and line.size < self.size - self.t.size_pt
+        ]
+        below.sort(key=lambda line: line.base)
+        # A note starts at the column's left edge (a table's cells do not all).
+        lefts = [c.lo for c in page.columns]
+        start = next(
+            (
+                n
+                for n, line in enumerate(below)
+                if _opens_note(line) and any(abs(line.x0 - lo) < 0.5 * self.em for lo in lefts)
+            ),
+            None,
+        )
+        for line in below[start:] if start is not None else ():
+            line.kind = "note"
+            line.column, line.spanning = None, False
 
     def _sentences(self, page: Page) -> None:
         """A 'heading' block that reads as a sentence is a lede or a pull quote: other."""
@@ -480,12 +553,13 @@ class Layout:
     def _flow(self, page: Page) -> list[Line]:
         lines = [ln for ln in page.lines if ln.kind != "furniture" and (ln.column or ln.spanning)]
         if len(page.columns) > 1:
-            # A head narrower than a column (a kicker, a short heading) still cuts the page
-            # into bands when the other columns hold nothing beside it.
+            # A head narrower than a column (a kicker, a short heading, an epigraph's
+            # source) still cuts the page into bands when the other columns hold nothing
+            # beside it.
             reach = 2 * self.em
             for line in lines:
                 if (
-                    line.kind == "heading"
+                    line.kind in ("heading", "other")
                     and line.column
                     and not any(
                         other.column not in (None, line.column)
@@ -572,9 +646,12 @@ class Layout:
         paragraphs: list[list[Line]] = []
         current: list[Line] | None = None
         previous: Line | None = None
-        for line in self.flow:
+        flow = self.flow
+        for number, line in enumerate(flow):
             if line.kind == "body":
                 line.cls, odd = self._indent_class(line)
+                if odd and line.cls == "start" and self._set_right(line, flow[number + 1 :]):
+                    line.cls = "display"  # a right-aligned line (a sign-off), not an indent
             if line.kind != "body" or line.cls == "display":
                 if line.kind == "heading":
                     current = None
@@ -596,6 +673,17 @@ class Layout:
         for paragraph in paragraphs:
             paragraph[-1].last = True
         return paragraphs
+
+    def _set_right(self, line: Line, after: list[Line]) -> bool:
+        """A short line set flush right on its own: it ends on the column's right edge and
+        no line of its paragraph follows (the next body line is not a continuation)."""
+        right = line.column.right
+        if abs(line.x1 - right) > self.t.edge_em * self.em + 0.5 * self.em:
+            return False
+        following = next((other for other in after if other.kind == "body"), None)
+        if following is None or following.column is not line.column:
+            return True
+        return self._indent_class(following)[0] != "cont" or following.page != line.page
 
     def _r8(self, line: Line, detail: str) -> None:
         self.problems.append(Violation("R8", line.page, line.text, detail))

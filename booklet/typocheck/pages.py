@@ -10,15 +10,16 @@
   article's last page (the page before a page that opens with the document's largest
   heading, before a blank page, or the last page with body text) is excepted.
 * P7 no two blank pages (no glyph, no drawing) in a row.
-* R13 no loose full line: no gap between two characters of a full body line wider than
-  ``loose_em`` (a gap beside Latin text, which carries the ¼ em, excepted).
+* R13 no loose full line: no gap between two Chinese characters (Han, full-width
+  punctuation) of a full body line wider than ``loose_em`` (gaps beside Latin text carry the
+  ¼ em of R6).
 """
 
 from __future__ import annotations
 
 from itertools import pairwise
 
-from booklet.typocheck.chars import is_han, is_western
+from booklet.typocheck.chars import CJK_PUNCT, is_han
 from booklet.typocheck.layout import Layout, Page, mode
 from booklet.typocheck.model import Tolerances, Violation
 
@@ -186,10 +187,13 @@ class PageChecker:
             for line in para:
                 if line.last or line.cls == "display":
                     continue
+                # Between two Chinese characters (Han or full-width punctuation): a gap beside
+                # Latin text or its punctuation carries the ¼ em of R6.
                 gaps = [
                     b.x0 - a.x1
                     for a, b in pairwise(line.ink)
-                    if not (is_western(a.text[-1]) or is_western(b.text[0]))
+                    if _chinese(a.text[-1])
+                    and _chinese(b.text[0])
                     and (is_han(a.text[-1]) or is_han(b.text[0]))
                 ]
                 if not gaps:
@@ -203,3 +207,7 @@ class PageChecker:
                     )
         self.stats["widest_gap_em"] = round(widest, 3)
         self.stats["loose_lines"] = count
+
+
+def _chinese(char: str) -> bool:
+    return is_han(char) or char in CJK_PUNCT

@@ -26,6 +26,7 @@ def check_pdf(
     path,
     *,
     source_paragraphs: Sequence[str] | None = None,
+    source_notes: Sequence[str] | None = None,
     pages: Iterable[int] | None = None,
     measure: float | None = None,
     tolerances: Tolerances | None = None,
@@ -35,6 +36,7 @@ def check_pdf(
     ``pages``: 1-based page numbers to examine (default: all); the body style, columns and
     pitch are learnt from those pages only. ``source_paragraphs``: the source text, one
     paragraph per item; R12 then finds each in the text layer (after NFC), in order.
+    ``source_notes``: the footnotes, in order; R12 finds each among the page-foot notes.
     ``measure``: the column width in pt, when the caller knows it (otherwise detected).
     Raises ValueError for a file that is not a readable PDF or pages it does not have, and
     OSError for a file that cannot be opened.
@@ -51,7 +53,7 @@ def check_pdf(
         checker.violations
         + composition.violations
         + mainland_forms(layout, lang, fonts)
-        + text_layer(layout, source_paragraphs)
+        + text_layer(layout, source_paragraphs, source_notes)
     )
     stats: dict[str, float | int] = {key: checker.stats[key] for key in COUNTS}
     stats["ragged_pct"] = _pct(stats["ragged_full_lines"], stats["full_lines"])

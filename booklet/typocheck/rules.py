@@ -231,7 +231,8 @@ class Checker:
 
     def headings_at_foot(self) -> None:  # R10
         for page in self.layout.pages:
-            text = [line for line in page.lines if line.kind != "furniture"]
+            # Footnotes below a heading do not keep it company.
+            text = [line for line in page.lines if line.kind not in ("furniture", "note")]
             for head in (line for line in text if line.kind == "heading"):
                 below = any(
                     line.base > head.base + 0.1 and line.x0 < head.x1 and line.x1 > head.x0

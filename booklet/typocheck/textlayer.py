@@ -8,7 +8,9 @@ Chinese characters; ``――`` or ``－－`` for the dash; corner brackets; ‘�
 any font that sets Han or Chinese punctuation whose names say JP, KR, TC or HK and not SC.
 
 R12: radical and compatibility code points, invisible characters and unmapped glyphs
-anywhere. Without the source: a space between two Han characters. With the source: each
+anywhere. Footnotes are a stream of their own (read against the source's notes, when
+given), and note calls' marks are left out of the text compared: a note is read once, at
+its page's foot, never inside the sentence that calls it. Without the source: a space between two Han characters. With the source: each
 paragraph (after NFC) must be found in the text layer in order, a line break standing for
 nothing or for a source space; when it is not, the report says whether it is out of order,
 changed (inserted spaces, radicals, lost spaces), or not there at all.
@@ -45,7 +47,8 @@ class Text:
         parts: list[str] = []
         self.owner: list[Line] = []
         for line in lines:
-            text = "".join(g.text for g in line.glyphs)  # a space at a line end is text too
+            # A space at a line end is text too; a note call's mark is not the source's.
+            text = "".join(g.text for g in line.glyphs if not g.call)
             parts.append(text + "\n")
             self.owner += [line] * (len(text) + 1)
         self.text = "".join(parts)
@@ -127,7 +130,9 @@ def _forms(block: Text) -> list[Violation]:
         if not (set(dots) == {"…"} and len(dots) % 2 == 0):
             out.append(block.violation("R11", m.start(), f"ellipsis {dots}: use …… (two U+2026)"))
     for m in re.finditer("[" + "".join(BAD_INTERPUNCT) + "]", text):
-        if _cjk_near(text, m.start()):
+        # Between Chinese characters: a mark at a line's start (a list's bullet) is none.
+        at = m.start()
+        if at > 0 and text[at - 1] != "\n" and _cjk_near(text, at):
             out.append(
                 block.violation(
                     "R11", m.start(), f"interpunct U+{ord(m.group()):04X} {m.group()}: use U+00B7 ·"
@@ -159,9 +164,21 @@ def _forms(block: Text) -> list[Violation]:
     return out
 
 
-def text_layer(layout: Layout, source: Sequence[str] | None) -> list[Violation]:  # R12
+def text_layer(
+    layout: Layout, source: Sequence[str] | None, notes: Sequence[str] | None = None
+) -> list[Violation]:  # R12
+    """R12 on the body's reading order; footnotes are read apart, in page order, against
+    ``notes`` (the source's footnotes) when given."""
+    first = layout.pages[0].number if layout.pages else 1
     lines = [line for page in layout.pages for line in _reading_order(page)]
-    stream = Text(lines, layout.pages[0].number if layout.pages else 1)
+    footnotes = [line for page in layout.pages for line in page.lines if line.kind == "note"]
+    out = _text_layer(Text(lines, first), source)
+    if footnotes or notes:
+        out += _text_layer(Text(footnotes, first), notes)
+    return out
+
+
+def _text_layer(stream: Text, source: Sequence[str] | None) -> list[Violation]:
     text, out = stream.text, []
     known = set("".join(source or ()))
     for i, ch in enumerate(text):
@@ -187,7 +204,11 @@ def text_layer(layout: Layout, source: Sequence[str] | None) -> list[Violation]:
 
 
 def _reading_order(page) -> list[Line]:
-    rest = [line for line in page.lines if line.kind != "furniture" and line not in page.flow]
+    rest = [
+        line
+        for line in page.lines
+        if line.kind not in ("furniture", "note") and line not in page.flow
+    ]
     return page.flow + rest
 
 
