@@ -107,7 +107,8 @@ class Warm:
     into a private fontconfig set: doing it once saves that on every rebuild; faces pile up
     in a configuration, so it is made anew when an @font-face rule or a font file changes.
     The glyph coverage of the fonts, the parsed stylesheet of each layout, the laid-out parts
-    (paginate.PartCache) and the font subsets (engine.SubsetMemo) are kept too. The watch
+    (paginate.PartCache), the font subsets (engine.SubsetMemo) and the painted pages and
+    compressed streams (engine.WriteMemo) are kept too. The watch
     loop tells it what changed (``changed``); nothing here looks at the files by itself.
     """
 
@@ -116,6 +117,7 @@ class Warm:
         self.styles = options.styles.resolve()
         self.fonts_folder = options.fonts.resolve()
         self.subsets = engine.SubsetMemo()
+        self.writes = engine.WriteMemo()  # painted pages and compressed streams; page digests
         self._fonts: FontConfiguration | None = None
         self._faces: dict[Path, list[styles.FontFace]] | None = None
         self._coverage: Coverage | None = None
@@ -231,7 +233,7 @@ def build(
         )
     layouts: dict[str, Layout] = {}
     pdfs: dict[str, bytes] = {}
-    with engine.hooked(typeset=options.typeset, subsets=warm.subsets):
+    with engine.hooked(typeset=options.typeset, subsets=warm.subsets, writes=warm.writes):
         for profile in wanted:
             if profile.layout not in layouts:
                 layouts[profile.layout] = lay_out(

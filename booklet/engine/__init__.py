@@ -1,8 +1,9 @@
 """The one door to WeasyPrint's and pydyf's internals; nothing outside this package uses them.
 
 - ``check()``: the version gate, run at the start of every build.
-- ``hooked(typeset=…, subsets=…)``: the Chinese typesetting hook and the subset memo, in
-  place for the length of a ``with`` block only.
+- ``hooked(typeset=…, subsets=…, writes=…)``: the Chinese typesetting hook, the subset memo
+  and the memo of painted pages (``WriteMemo``), in place for the length of a ``with`` block
+  only.
 - ``FolderFetcher``: the only way the engine reads files.
 - ``engine_log`` / ``log_problems``: the engine's log captured as problems.
 - ``write_pdf``: one write with metadata, labels and a content-derived file identifier.
@@ -27,6 +28,7 @@ from .gate import ENGINE_VERSION, EngineMismatch, check
 from .hook import hooked, installed
 from .log import engine_log, log_problems
 from .pages import join, page_name, subsetter_missing
+from .memo import WriteMemo
 from .subsets import SubsetMemo
 from .write import PdfInfo, write_pdf
 
@@ -44,6 +46,7 @@ __all__ = [
     "RefusedURL",
     "SubsetMemo",
     "TocEntry",
+    "WriteMemo",
     "anchor_pages",
     "check",
     "engine_log",
