@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pypdfium2
 from PIL import Image, ImageDraw, ImageFont
@@ -17,6 +18,16 @@ SPINE = (120, 120, 120)
 LABEL = (255, 255, 255)
 
 Spread = tuple[int | None, int | None]
+Rect = tuple[float, float, float, float]  # x0, y0, x1, y1, y downwards
+
+
+@dataclass(frozen=True)
+class Boxes:
+    """A PDF page's size and its trim and bleed boxes, in points, origin top-left."""
+
+    size: tuple[float, float]
+    trim: Rect
+    bleed: Rect
 
 
 def spreads(count: int) -> list[Spread]:
@@ -50,7 +61,33 @@ class PdfPages:
     def __len__(self) -> int:
         return len(self.sizes)
 
-    def image(self, number: int, dpi: int = 96) -> Image.Image:
+    def boxes(self, number: int) -> Boxes:
+        """Page `number`'s trim and bleed boxes, in points from its MediaBox's top-left."""
+        with PDFIUM_LOCK:
+            page = self._document[number - 1]
+            try:
+                left, bottom, right, top = page.get_mediabox()
+
+                def flipped(box) -> Rect:
+                    x0, y0, x1, y1 = box
+                    return (x0 - left, top - y1, x1 - left, top - y0)
+
+                return Boxes(
+                    (right - left, top - bottom),
+                    flipped(page.get_trimbox()),
+                    flipped(page.get_bleedbox()),
+                )
+            finally:
+                page.close()
+
+    def labels(self) -> list[str]:
+        """Each page's label (封面, 3 …), or its number where the PDF has no labels."""
+        with PDFIUM_LOCK:
+            return [
+                self._document.get_page_label(i) or str(i + 1) for i in range(len(self.sizes))
+            ]
+
+    def image(self, number: int, dpi: float = 96) -> Image.Image:
         """Page `number` (1-based) as an RGB image at `dpi`."""
         if not 1 <= number <= len(self.sizes):
             raise IndexError(f"no page {number} in a {len(self.sizes)}-page PDF")

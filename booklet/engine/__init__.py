@@ -8,6 +8,8 @@
 - ``engine_log`` / ``log_problems``: the engine's log captured as problems.
 - ``write_pdf``: one write with metadata, labels and a content-derived file identifier.
 - ``page_facts``, ``toc_entries``, ``page_name``, ``join``: facts read from the layout.
+- ``page_map`` / ``SourceMaps``: the source map of a page (the boxes of the elements that
+  carry ``data-src``, and their lines, in points).
 """
 
 from .facts import (  # noqa: I001
@@ -29,6 +31,7 @@ from .hook import hooked, installed
 from .log import engine_log, log_problems
 from .pages import join, page_name, subsetter_missing
 from .memo import WriteMemo
+from .sourcemap import PageMap, SourceBox, SourceMaps, page_map
 from .subsets import SubsetMemo
 from .write import PdfInfo, write_pdf
 
@@ -42,8 +45,11 @@ __all__ = [
     "ImageBox",
     "Overflow",
     "PageFacts",
+    "PageMap",
     "PdfInfo",
     "RefusedURL",
+    "SourceBox",
+    "SourceMaps",
     "SubsetMemo",
     "TocEntry",
     "WriteMemo",
@@ -55,6 +61,7 @@ __all__ = [
     "join",
     "log_problems",
     "page_facts",
+    "page_map",
     "page_name",
     "squeeze",
     "subsetter_missing",
