@@ -196,7 +196,9 @@ class Preview:
 
     def current(self) -> tuple[State, Snapshot | None, list[dict]]:
         with self._cond:
-            violations = self._violations if self._state.typography == self._state.good_build else []
+            violations = (
+                self._violations if self._state.typography == self._state.good_build else []
+            )
             return self._state, self._snapshot, violations
 
     def wait(self, version: int, timeout: float) -> State:
@@ -237,7 +239,7 @@ class Preview:
             if view is None or view.digest != digest:
                 return self.images.get(key, _nothing) if self.images.has(key) else None
             try:
-                return self.images.get(key, lambda: _render(shot, view, width))
+                return self.images.get(key, _renderer(shot, view, width))
             except ValueError:  # closed: a newer build arrived meanwhile
                 continue
         return None
@@ -311,6 +313,9 @@ def _nothing() -> bytes:
     raise ValueError("no such image")
 
 
-def _render(shot, view, width: int) -> bytes:
-    dpi = width / view.boxes.size[0] * 72
-    return encode_png(shot.pages.image(view.number, dpi), compress_level=1)
+def _renderer(shot, view, width: int):
+    def render() -> bytes:
+        dpi = width / view.boxes.size[0] * 72
+        return encode_png(shot.pages.image(view.number, dpi), compress_level=1)
+
+    return render

@@ -220,8 +220,10 @@ function update(view, data, factor) {
   drawOverlay(view);
   if (!before || before.digest !== data.digest) {
     view.pendingChange = before ? data.change : "";
-  } else if (view.shown) {
-    setMark(view, ""); // the same page as before: no longer a change of the latest build
+    view.pendingBuild = ui.data.build;
+  } else if (view.markBuild !== ui.data.build && view.shown) {
+    setMark(view, ""); // unchanged by a newer build: its mark was the build before's
+    view.markBuild = ui.data.build;
   }
   for (const blankEl of document.querySelectorAll(`.view.empty[data-blank-for="${data.n}"] .frame`)) {
     Object.assign(blankEl.style, {width: width + "px", height: height + "px"});
@@ -260,6 +262,7 @@ function ensureImage(view) {
     view.loading = "";
     if (window.booklet.shown[view.data.n]?.digest !== view.data.digest) {
       setMark(view, view.pendingChange || ""); // a new page: marked as the build says
+      view.markBuild = view.pendingBuild;
     }
     window.booklet.shown[view.data.n] = {digest: view.data.digest, at: Date.now(), src: url};
     window.booklet.swaps += 1;

@@ -67,8 +67,7 @@ def typography_payload(snapshot: Snapshot, shot: Shot, violations) -> list[dict]
             "code": v["rule"],
             "where": f"page {v['page']}",
             "places": [
-                [view, _r(rect)]
-                for view, rect in snapshot.line_places(shot, v["page"], v["line"])
+                [view, _r(rect)] for view, rect in snapshot.line_places(shot, v["page"], v["line"])
             ]
             or [
                 [view, _r(rect)]
@@ -90,8 +89,19 @@ def profiles_payload(snapshot: Snapshot | None) -> list[dict]:
     ]
 
 
+def combined(problems) -> list[Problem]:
+    """Each problem once by place and code, as an error if any profile made it one (the
+    screen's warning for a placeholder photo is the print profile's error)."""
+    kept: dict[tuple, Problem] = {}
+    for problem in problems:
+        key = (problem.where, problem.code)
+        if key not in kept or (problem.severity == "error" and kept[key].severity != "error"):
+            kept[key] = problem
+    return list(kept.values())
+
+
 def shot_payload(snapshot: Snapshot, shot: Shot, problems, violations) -> dict:
-    every = list(dict.fromkeys([*problems, *shot.problems]))
+    every = combined([*problems, *shot.problems])
     return {
         "profile": shot.name,
         "sheets": shot.sheets,

@@ -39,7 +39,6 @@ from urllib.parse import parse_qs, urlsplit
 import jinja2
 
 from booklet import profiles
-from booklet.problems import summary
 
 from . import payload
 from .live import Preview, State
@@ -321,7 +320,7 @@ def state_payload(preview: Preview, profile: str) -> dict:
         **state.event(),
         "title": state.title or "Booklet",
         "status": status_text(state),
-        "heading": heading(state),
+        "heading": "Problems",
         "editor": bool(preview.editor),
         "profiles": payload.profiles_payload(snapshot),
         "pending": state.pending,
@@ -333,20 +332,34 @@ def state_payload(preview: Preview, profile: str) -> dict:
         found.update(payload.shot_payload(snapshot, shot, state.problems, violations))
     else:
         problems = [
-            {"text": str(p), "severity": p.severity, "code": p.code, "where": str(p.where),
-             "places": []}
+            {
+                "text": str(p),
+                "severity": p.severity,
+                "code": p.code,
+                "where": str(p.where),
+                "places": [],
+            }
             for p in state.problems
         ]
         found.update(
-            {"profile": profile, "views": [], "problems": problems, "typography": [], "sheets": False, "summary": ""}
+            {
+                "profile": profile,
+                "views": [],
+                "problems": problems,
+                "typography": [],
+                "sheets": False,
+                "summary": "",
+            }
         )
+    if state.attempt:
+        errors = sum(p["severity"] == "error" for p in found["problems"])
+        warnings = len(found["problems"]) - errors
+        found["heading"] = f"Problems: {plural(errors, 'error')}, {plural(warnings, 'warning')}"
     return found
 
 
-def heading(state: State) -> str:
-    if state.attempt == 0:
-        return "Problems"
-    return f"Problems: {summary(state.problems)}"
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def status_text(state: State) -> str:

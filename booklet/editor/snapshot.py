@@ -21,7 +21,7 @@ from booklet.press.impose import booklet_order
 from booklet.problems import Problem, Where
 from booklet.typeset.render import source_place
 
-from .proof import Boxes, PdfPages, Rect
+from .proof import Boxes, PdfPages, Rect, page_boxes
 
 UNCHANGED, CHANGED, REFLOWED, NEW = "", "changed", "reflowed", "new"
 _PLACE = re.compile(r"^(.*):(\d+):(\d+)$")
@@ -204,8 +204,7 @@ def views(name: str, pdf: bytes, pages: tuple[BookPage, ...], opened: PdfPages) 
     count = len(opened)
     sheets = count != len(pages) and count == len(booklet_order(len(pages)))
     found = []
-    for number in range(1, count + 1):
-        boxes = opened.boxes(number)
+    for number, boxes in enumerate(page_boxes(pdf), start=1):
         x0, y0, x1, _y1 = boxes.trim
         if sheets:
             pair = booklet_order(len(pages))[number - 1]
@@ -221,8 +220,9 @@ def views(name: str, pdf: bytes, pages: tuple[BookPage, ...], opened: PdfPages) 
             label = pages[number - 1].label if number <= len(pages) else str(number)
         held = [pages[s.page - 1] for s in slots if s.page <= len(pages)]
         digest = hashlib.blake2b(
-            repr((name, boxes, [(s.page, s.x, s.y) for s in slots], [p.digest for p in held]))
-            .encode(),
+            repr(
+                (name, boxes, [(s.page, s.x, s.y) for s in slots], [p.digest for p in held])
+            ).encode(),
             digest_size=12,
         ).hexdigest()
         changes = {p.change for p in held}
@@ -247,7 +247,11 @@ def take(
         layouts_of.setdefault(built.layout_name, built.layout)
     layouts, texts = {}, {}
     for name, layout in layouts_of.items():
-        old = (before.layouts[name], before.texts[name]) if before and name in before.layouts else None
+        old = (
+            (before.layouts[name], before.texts[name])
+            if before and name in before.layouts
+            else None
+        )
         layouts[name], texts[name] = book_pages(layout, memo, maps, old)
     shots = {}
     made = [o.kind for o in result.outputs if o.kind in profiles.PROFILES]
@@ -275,4 +279,3 @@ def take(
         texts,
         tuple(p.text for a in result.book.articles for p in a.paragraphs()),
     )
-

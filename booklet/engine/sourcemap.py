@@ -108,7 +108,9 @@ def page_map(page) -> PageMap:
     pitch = walk.pitches.most_common(1)[0][0] if walk.pitches else None
     return PageMap(
         size=(round(page.width * PT_PER_PX, 2), round(page.height * PT_PER_PX, 2)),
-        bleed=tuple(round(bleed[side] * PT_PER_PX, 2) for side in ("top", "right", "bottom", "left")),
+        bleed=tuple(
+            round(bleed[side] * PT_PER_PX, 2) for side in ("top", "right", "bottom", "left")
+        ),
         type_area=area,
         pitch=pitch,
         boxes=tuple(walk.found),
