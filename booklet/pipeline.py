@@ -123,6 +123,7 @@ class Warm:
         self._coverage: Coverage | None = None
         self._sheets: dict[str, tuple[tuple, weasyprint.CSS]] = {}
         self._parts: dict[str, paginate.PartCache] = {}
+        self.styles_checked = csslint.Checked()  # each stylesheet's problems, by its text
         self.generation = 0  # counts changes that make earlier layouts stale
 
     def changed(self, paths: Iterable[Path]) -> None:
@@ -271,8 +272,12 @@ def build(
 
 
 def read(options: Options, warm: Warm, cwd: Path) -> tuple[Book, list[Problem]]:
-    """The book, read and checked, and the stylesheets checked: every problem of both."""
-    css = csslint.check(options.styles, cwd)
+    """The book, read and checked, and the stylesheets checked: every problem of both in
+    one run, before any layout (each stylesheet on its own: syntax, rules nested by a lost
+    brace, declarations WeasyPrint ignores, missing font files, URLs it may not read)."""
+    allowed = [options.book, options.styles, options.fonts]
+    fetcher = engine.FolderFetcher(allowed)
+    css = warm.styles_checked.check(options.styles, cwd, allowed, fetcher)
     try:
         book, found = read_book(options.book, cwd, warm.coverage(), options.styles)
     except BuildFailed as failed:
@@ -313,15 +318,19 @@ def lay_out(book, name, options, warm, cwd, clock, problems, progress) -> Layout
         placed = csslint.lint(options.styles, fetcher, cwd)
         if placed:
             engine_problems = [p for p in engine_problems if p.code != "engine.css"] + placed
+    # A refused URL is reported once, as security.refused: not again as a failed load.
+    engine_problems = [
+        p for p in engine_problems if not any(url in p.message for url in fetcher.refused)
+    ]
     problems += [p for p in engine_problems if p not in problems]
     refused = [
         error(
             Where(url),
             "security.refused",
-            "refused to read a file outside the book, styles and fonts folders",
-            "copy the file into the book folder",
+            f"refused {url}: outside the book, styles and fonts folders",
+            csslint.REFUSED_HINT,
         )
-        for url in fetcher.refused
+        for url in dict.fromkeys(fetcher.refused)
     ]
     problems += [p for p in refused if p not in problems]
     for missing in laid.missing:

@@ -273,34 +273,35 @@ class Preview:
 
     # -- the typography report ------------------------------------------------------------------
     def _check_typography(self, snapshot: Snapshot, build: int) -> None:
-        folder = Path(self._scratch.name)
-        pdf = folder / f"build-{build}.pdf"
-        pdf.write_bytes(snapshot.reader)
-        source = folder / f"build-{build}.txt"
-        source.write_text("\n".join(snapshot.paragraphs), encoding="utf-8")
-        command = [sys.executable, "-m", "booklet.typocheck", str(pdf), "--json"]
-        command += ["--source", str(source)]
         try:
+            violations = self._typography(snapshot, build)
+        except (OSError, ValueError, KeyError):  # closed meanwhile, or no report
+            return
+        with self._cond:
+            if violations is not None and self._state.good_build == build and not self.closed:
+                self._violations = violations
+                self._update(typography=build)
+
+    def _typography(self, snapshot: Snapshot, build: int) -> list[dict] | None:
+        """The typography report's violations on the build's reader PDF (None: stopped)."""
+        folder = Path(self._scratch.name)
+        pdf, source = folder / f"build-{build}.pdf", folder / f"build-{build}.txt"
+        try:
+            pdf.write_bytes(snapshot.reader)
+            source.write_text("\n".join(snapshot.paragraphs), encoding="utf-8")
+            command = [sys.executable, "-m", "booklet.typocheck", str(pdf), "--json"]
+            command += ["--source", str(source)]
             with self._cond:
                 if self._state.good_build != build or self.closed:
-                    return
-                self._checker = subprocess.Popen(
+                    return None
+                self._checker = checker = subprocess.Popen(
                     command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
                 )
-                checker = self._checker
             out, _ = checker.communicate()
-            if checker.returncode != 0:
-                return
-            violations = json.loads(out)["violations"]
-        except (OSError, ValueError, KeyError):
-            return
+            return json.loads(out)["violations"] if checker.returncode == 0 else None
         finally:
             pdf.unlink(missing_ok=True)
             source.unlink(missing_ok=True)
-        with self._cond:
-            if self._state.good_build == build and not self.closed:
-                self._violations = violations
-                self._update(typography=build)
 
     def _stop_checker(self) -> None:
         with self._cond:
