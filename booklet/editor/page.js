@@ -25,7 +25,7 @@ const ui = {
 const views = new Map(); // view number → {el, frame, img, svg, data, visible, shown, loading}
 
 // What the tests and the benchmark read: when each view's image was last replaced.
-window.booklet = {shown: {}, swaps: 0, selected: null, ui};
+window.booklet = {shown: {}, swaps: 0, selected: null, ui, views};
 
 // -- following the builds ------------------------------------------------------------------
 

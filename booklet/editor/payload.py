@@ -31,7 +31,7 @@ def view_payload(snapshot: Snapshot, shot: Shot, view: View) -> dict:
                 "y": round(slot.y, 2),
                 "size": _r(page.map.size),
                 "area": _r(area) if area else None,
-                "pitch": page.map.pitch,
+                "pitch": page.pitch,
                 "change": page.change,
             }
         )

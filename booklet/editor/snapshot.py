@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ class BookPage:
     map: engine.PageMap
     digest: str
     change: str
+    pitch: float | None = None  # the body's line pitch (the booklet's, on a page without body)
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,8 @@ def book_pages(layout, memo: engine.WriteMemo, maps: engine.SourceMaps, before) 
         labels = opened.labels()
     digests = [memo.digest(page) or f"unpainted {id(page)}" for page in pages]
     texts = element_texts(page_maps)
+    pitches = Counter(m.pitch for m in page_maps if m.pitch)
+    common = pitches.most_common(1)[0][0] if pitches else None
     old_pages = before[0] if before else None
     old_texts = before[1] if before else None
     found = []
@@ -185,7 +189,8 @@ def book_pages(layout, memo: engine.WriteMemo, maps: engine.SourceMaps, before) 
                 if b.kind not in ("line", *_WHOLE) and b.src
             }
             change = CHANGED if mine - old_texts else REFLOWED
-        found.append(BookPage(index + 1, labels[index], page_map, digest, change))
+        pitch = (page_map.pitch or common) if page_map.type_area else None
+        found.append(BookPage(index + 1, labels[index], page_map, digest, change, pitch))
     return tuple(found), {(parse_src(src)[0], text) for src, text in texts.items()}
 
 
