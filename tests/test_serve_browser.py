@@ -126,7 +126,7 @@ def test_the_server_binds_to_loopback_only():
 
 
 def test_the_state_lists_every_page_with_its_label_and_boxes(built):
-    preview, url, rebuild, _book = built
+    preview, url, _rebuild, _book = built
     state = state_of(url)
     pdf = pypdf.PdfReader(io.BytesIO(preview.pdf()))
     assert state["profile"] == "screen" and not state["sheets"]
@@ -252,6 +252,7 @@ def test_the_page_is_a_template_that_escapes_its_title():
         assert '<script src="/page.js"></script>' in page
         status, headers, script = request(running.url, "/page.js")
         assert status == 200 and headers["Content-Type"].startswith("text/javascript")
+        assert b"EventSource" in script
         assert "script-src 'self'" in headers["Content-Security-Policy"]
     finally:
         running.stop()
