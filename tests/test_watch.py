@@ -354,3 +354,17 @@ def test_a_warm_rebuild_writes_exactly_what_a_cold_build_writes(
     tokens.write_text((PROJECT / "styles" / "tokens.css").read_text("utf-8"), "utf-8")
     article.write_text(text, "utf-8")
     assert build("warm", changed=[tokens, article]) == first
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--editor", "code -g {file}:{line}"], "--editor opens sources from the preview"),
+        (["--watch", "--editor", "vim {file}"], "--editor opens sources from the preview"),
+        (["--serve", "--editor", "code -g"], "--editor needs {file}"),
+    ],
+)
+def test_editor_needs_the_preview_and_a_file(build_cli, make_book, args, message):
+    status, out, err = build_cli("--book", make_book(), *args)
+    assert status == 2 and out == ""
+    assert message in err and err.rstrip().endswith("[usage.options]")
