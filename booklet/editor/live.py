@@ -167,10 +167,15 @@ class Preview:
             )
 
     def profiles_wanted(self) -> list[str]:
-        """The profile on show, if the last good build lacks it (the loop builds it)."""
+        """The profile on show (a build that lacks it makes it for the preview)."""
         with self._cond:
-            shown, snapshot = self.shown, self._snapshot
-        return [shown] if shown and (snapshot is None or shown not in snapshot.shots) else []
+            return [self.shown] if self.shown else []
+
+    def missing(self) -> bool:
+        """Whether the last good build lacks the profile on show (the loop builds it)."""
+        with self._cond:
+            snapshot = self._snapshot
+            return bool(self.shown) and snapshot is not None and self.shown not in snapshot.shots
 
     def close(self) -> None:
         self._stop_checker()

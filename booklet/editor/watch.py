@@ -234,7 +234,7 @@ class Rebuilder:
 
     def woken(self) -> None:
         """The preview asks for a profile the last build did not make: build that alone."""
-        if self.result is None or self.preview is None or not self.preview.profiles_wanted():
+        if self.result is None or self.preview is None or not self.preview.missing():
             return
         start = time.perf_counter()
         previous = self.snapshot
