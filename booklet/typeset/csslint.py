@@ -226,7 +226,7 @@ def _lost(text, shown, blocks, unclosed, nested) -> list[Problem]:
             suspects.append((block.parent, block.prelude_at))
     if len(suspects) < len(unclosed):
         for block in blocks:
-            if block in (s for s, _ in suspects) or not block.style_rule or block.end is None:
+            if block in (s for s, _ in suspects) or block.end is None:
                 continue
             if _first_on_line(text, block.end) and _indent(text, block.end) < _indent(
                 text, block.prelude_at
@@ -246,7 +246,9 @@ def _lost(text, shown, blocks, unclosed, nested) -> list[Problem]:
                 Where(shown, *_place(text, block.start)),
                 "css.syntax",
                 f"this {{ of '{_short(block.prelude)}' is never closed: {what}",
-                f"end '{_short(block.prelude)}' with }} after its last declaration, before line {line}",
+                f"end '{_short(block.prelude)}' with }}"
+                + (" after its last declaration," if block.style_rule else "")
+                + f" before line {line}",
             )
         )
     for block in unclosed[len(suspects) :]:
