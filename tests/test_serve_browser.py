@@ -183,6 +183,38 @@ def test_page_images_are_rendered_once_per_digest_and_width(built):
     assert request(url, "/page/screen/999.png?d=abcdef0123&w=320")[0] == 404
 
 
+def test_after_a_rebuild_the_changed_pages_are_rendered_before_they_are_asked_for(built):
+    preview, url, rebuild, book = built
+    views = state_of(url)["views"]
+    for view in views:  # the page has shown every page at 160 px
+        assert request(url, f"/page/screen/{view['n']}.png?d={view['digest']}&w=160")[0] == 200
+    renders = preview.images.renders
+    article = book / "articles" / "a.yaml"
+    text = article.read_text("utf-8")
+    try:
+        article.write_text(text.replace("第二段正文", "第二段新文"), "utf-8")
+        assert rebuild({article})
+        after = state_of(url)["views"]
+        changed = [v for v, old in zip(after, views, strict=True) if v["digest"] != old["digest"]]
+        assert changed and [v["change"] for v in changed] == ["changed"] * len(changed)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not all(
+            preview.images.has((v["digest"], 160)) for v in changed
+        ):
+            time.sleep(0.05)
+        assert all(preview.images.has((v["digest"], 160)) for v in changed)
+        time.sleep(0.3)
+        # Only the changed pages, once at each of the last two sizes shown (160 and 640 px).
+        rendered = preview.images.renders - renders
+        assert rendered == 2 * len(changed), (rendered, len(changed))
+        for view in changed:
+            assert request(url, f"/page/screen/{view['n']}.png?d={view['digest']}&w=160")[0] == 200
+        assert preview.images.renders - renders == rendered
+    finally:
+        article.write_text(text, "utf-8")
+        assert rebuild({article})
+
+
 def test_the_source_of_a_box_is_served_and_nothing_else(built):
     _preview, url, _rebuild, book = built
     line, col = yaml_place(book / "articles" / "b.yaml", "第一段正文")

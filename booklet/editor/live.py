@@ -118,7 +118,7 @@ class Preview:
         self.shown = ""  # the profile the page shows last asked for
         self.wake = threading.Event()  # set when the loop has something to build
         self.closed = False
-        self._widths: dict[str, set[int]] = {}  # per profile, the widths asked for lately
+        self._widths: dict[str, list[int]] = {}  # per profile, the last two widths asked for
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._painter = threading.Thread(target=self._paint_queued, name="pictures", daemon=True)
         self._painter.start()
@@ -147,7 +147,7 @@ class Preview:
                 problems=tuple(problems),
                 pending="" if pending in snapshot.shots else pending,
             )
-        self._queue_changed(snapshot)
+        self._queue_changed(snapshot, old)
         if old is not None:
             old.close()
         if self.typography:
@@ -235,7 +235,11 @@ class Preview:
             return None
         key = (digest, width)
         with self._cond:
-            self._widths.setdefault(profile, set()).add(width)
+            recent = self._widths.setdefault(profile, [])
+            if width in recent:
+                recent.remove(width)
+            recent.append(width)
+            del recent[:-2]
         for _ in range(3):  # a rebuild may close the PDF while a page renders: try again
             with self._cond:
                 snapshot = self._snapshot
@@ -250,15 +254,20 @@ class Preview:
         return None
 
     # -- page images ahead of the page asking -------------------------------------------------
-    def _queue_changed(self, snapshot: Snapshot) -> None:
+    def _queue_changed(self, snapshot: Snapshot, old: Snapshot | None) -> None:
+        """Render the views of the profile on show that this build changed, at the last
+        sizes the page showed them."""
         shown = self.shown or next(iter(snapshot.shots), "")
         shot = snapshot.shots.get(shown)
-        if shot is None:
+        before = old.shots.get(shown) if old is not None else None
+        if shot is None or before is None:
             return
+        known = {view.digest for view in before.views}
         with self._cond:
-            widths = sorted(self._widths.get(shown, ()))[-2:]
-            self._widths[shown] = set(widths)
+            widths = list(self._widths.get(shown, ()))
         for view in shot.views:
+            if view.digest in known:
+                continue
             for width in widths:
                 if not self.images.has((view.digest, width)):
                     self._jobs.put((snapshot.number, shown, view.number, view.digest, width))
