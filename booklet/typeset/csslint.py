@@ -78,14 +78,12 @@ def _static(path: Path, text: str, shown: str, allowed: list[Path]) -> list[Prob
     return problems
 
 
-@dataclass
 class Checked:
-    """The problems of each stylesheet, by its text and what it is checked against."""
-
-    kept: dict[Path, tuple[tuple, list[Problem]]]
+    """The problems of each stylesheet, by its text and what it is checked against (owned
+    by pipeline.Warm)."""
 
     def __init__(self) -> None:
-        self.kept = {}
+        self.kept: dict[Path, tuple[tuple, list[Problem]]] = {}
 
     def check(
         self, styles: Path, cwd: Path, allowed: Iterable[Path], fetcher: FolderFetcher
