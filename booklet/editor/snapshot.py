@@ -122,11 +122,11 @@ class Snapshot:
                     if f == file and (ln, c) <= (line, col) and (best is None or (ln, c) > best):
                         best = (ln, c)
             if best is not None:
+                # Its own lines (an article's are its head: title, bylines), else its boxes.
                 target = f"{file}:{best[0]}:{best[1]}"
-                for page in pages:
-                    rects = [b.rect for b in page.map.boxes if b.src == target and b.kind == "line"]
-                    rects = rects or [b.rect for b in page.map.boxes if b.src == target]
-                    found += [(page.number, rect) for rect in rects]
+                boxes = [(page.number, b) for page in pages for b in page.map.boxes]
+                found = [(n, b.rect) for n, b in boxes if b.src == target and b.kind == "line"]
+                found = found or [(n, b.rect) for n, b in boxes if b.src == target]
         if not found and (match := _PAGE.search(message)):
             number = int(match[1])
             if 1 <= number <= len(pages):
