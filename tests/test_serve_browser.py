@@ -215,6 +215,32 @@ def test_after_a_rebuild_the_changed_pages_are_rendered_before_they_are_asked_fo
         assert rebuild({article})
 
 
+def test_a_failed_builds_errors_point_at_the_last_good_pages(built):
+    """An error at an article's own place (its title field) shows on the article's head,
+    on the last good pages, while the build has failed."""
+    _preview, url, rebuild, book = built
+    article = book / "articles" / "a.yaml"
+    text = article.read_text("utf-8")
+    try:
+        article.write_text(text.replace("title:", "titel:", 1), "utf-8")
+        assert not rebuild({article})
+        state = state_of(url)
+        assert state["failed"] and state["views"]  # the last good pages, still shown
+        [problem] = [p for p in state["problems"] if p["code"] == "content.unknown-field"]
+        title = next(
+            v
+            for v in state["views"]
+            if any(
+                b["text"].startswith("第a篇") and b["file"] == "articles/a.yaml"
+                for b in json.loads(request(url, f"/map/{v['n']}")[2])["boxes"]
+            )
+        )
+        assert {view for view, _ in problem["places"]} == {title["n"]}
+    finally:
+        article.write_text(text, "utf-8")
+        assert rebuild({article})
+
+
 def test_the_source_of_a_box_is_served_and_nothing_else(built):
     _preview, url, _rebuild, book = built
     line, col = yaml_place(book / "articles" / "b.yaml", "第一段正文")
