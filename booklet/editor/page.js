@@ -439,7 +439,13 @@ function fillNavigator(data) {
   $("navigator").replaceChildren(...buttons);
 }
 
+function placeNavigator() { // under the header, however many lines it wraps to
+  const high = document.querySelector("header").getBoundingClientRect().height;
+  document.documentElement.style.setProperty("--header-h", high + "px");
+}
+
 function resized() {
+  placeNavigator();
   if (!ui.data || !ui.data.views.length) return;
   const factor = scale(ui.data);
   for (const viewData of ui.data.views) update(views.get(viewData.n), viewData, factor);
@@ -479,4 +485,5 @@ $("profile").addEventListener("change", (e) => {
   refresh();
 });
 
+placeNavigator();
 connect();
