@@ -76,6 +76,7 @@ function apply(data) {
   $("pending").textContent = data.pending ? "building the " + data.pending + " profile…" : "";
   fillProfiles(data);
   fillProblems(data);
+  placeNavigator();
   if (!data.views.length) {
     if (!data.build) $("views").innerHTML = '<p class="none">No booklet yet: fix the problems above and save.</p>';
     return;
