@@ -367,6 +367,30 @@ def test_a_profile_the_build_did_not_make_is_built_on_demand(built):
     preview.show("screen")
 
 
+def test_a_profile_that_cannot_be_built_says_why_and_is_not_tried_again(built, monkeypatch):
+    from booklet.editor import extra
+
+    preview, url, rebuild, _book = built
+
+    def broken(*args, **kwargs):
+        raise ValueError("no sheet holds these pages")
+
+    monkeypatch.setattr(extra, "build", broken)
+    try:
+        assert state_of(url, "proof")["pending"] == "proof"
+        rebuild.woken()
+        state = state_of(url, "proof")
+        assert state["pending"] == ""
+        assert (
+            state["unbuilt"] == "the proof profile could not be built: no sheet holds these pages"
+        )
+        preview.wake.clear()
+        state_of(url, "proof")
+        assert not preview.wake.is_set()  # not again until the next build
+    finally:
+        preview.show("screen")
+
+
 def test_a_busy_port_is_a_usage_error(make_book, tmp_path, capsys):
     running = serve.start(Preview(typography=False), 0)
     try:

@@ -50,6 +50,7 @@ class State:
     finished_at: float = 0.0
     problems: tuple[Problem, ...] = ()  # of the latest attempt
     pending: str = ""  # a profile asked for and not built yet
+    unbuilt: str = ""  # why the profile asked for could not be built from this build
     typography: int = 0  # the good build whose typography report is in
 
     def event(self) -> dict:
@@ -146,6 +147,7 @@ class Preview:
                 finished_at=time.time(),
                 problems=tuple(problems),
                 pending="" if pending in snapshot.shots else pending,
+                unbuilt="",
             )
         self._queue_changed(snapshot, old)
         if old is not None:
@@ -222,11 +224,17 @@ class Preview:
         with self._cond:
             self.shown = profile
             ready = self._snapshot is not None and profile in self._snapshot.shots
+            if not ready and self._state.unbuilt:
+                return False  # it failed on this build: the next save tries again
             if not ready and self._state.pending != profile:
                 self._update(pending=profile)
         if not ready:
             self.wake.set()
         return ready
+
+    def unbuildable(self, reason: str) -> None:
+        """The profile on show could not be built from the last good build."""
+        self._update(pending="", unbuilt=reason)
 
     def png(self, profile: str, number: int, digest: str, width: int) -> bytes | None:
         """View ``number`` of ``profile`` as a PNG ``width`` pixels wide, when ``digest`` is

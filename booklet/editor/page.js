@@ -73,7 +73,7 @@ function apply(data) {
   });
   $("title").textContent = data.title;
   document.title = data.title + " — preview";
-  $("pending").textContent = data.pending ? "building the " + data.pending + " profile…" : "";
+  $("pending").textContent = data.pending ? "building the " + data.pending + " profile…" : data.unbuilt;
   fillProfiles(data);
   fillProblems(data);
   placeNavigator();

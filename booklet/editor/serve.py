@@ -324,6 +324,7 @@ def state_payload(preview: Preview, profile: str) -> dict:
         "editor": bool(preview.editor),
         "profiles": payload.profiles_payload(snapshot),
         "pending": state.pending,
+        "unbuilt": state.unbuilt,
         "typography_done": bool(snapshot and state.typography == snapshot.number),
     }
     if shot is not None:

@@ -201,7 +201,7 @@ class Rebuilder:
         seconds = time.perf_counter() - start
         self.last_good = result.reader_path or (result.written or [None])[0]
         self.result = result
-        snapshot = self.shoot(result)
+        snapshot = self.shoot(result, self.extras(result) or {})
         for problem in result.problems:
             self.say(str(problem))
         if not self.quiet:
@@ -219,27 +219,35 @@ class Rebuilder:
             self.preview.succeeded(snapshot, result.problems, seconds)
         return True
 
-    def shoot(self, result: pipeline.Result) -> Snapshot | None:
+    def shoot(self, result: pipeline.Result, extras: dict | None = None) -> Snapshot:
         """The build as the preview shows it, with the profiles the preview asks for."""
-        wanted = self.preview.profiles_wanted() if self.preview is not None else []
-        extras = {}
-        if wanted:
-            try:
-                extras = extra.build(result, wanted, self.options, self.warm, self.cwd)
-            except Exception as exc:  # a profile the preview alone asked for: say why, go on
-                self.say(f"the {', '.join(wanted)} profile could not be built: {exc}")
+        extras = self.extras(result) if extras is None else extras
         before, number = self.snapshot, (self.snapshot.number + 1 if self.snapshot else 1)
         self.snapshot = take(number, result, extras, self.warm.writes, self.maps, before, self.cwd)
         return self.snapshot
+
+    def extras(self, result: pipeline.Result) -> dict | None:
+        """The profiles the preview shows that ``result`` lacks ({} if none; None when they
+        could not be built, which the preview is told)."""
+        wanted = self.preview.profiles_wanted() if self.preview is not None else []
+        if not wanted:
+            return {}
+        try:
+            return extra.build(result, wanted, self.options, self.warm, self.cwd)
+        except Exception as exc:  # a profile the preview alone asked for: say why, go on
+            reason = f"the {', '.join(wanted)} profile could not be built: {exc}"
+            self.say(reason)
+            self.preview.unbuildable(reason)
+            return None
 
     def woken(self) -> None:
         """The preview asks for a profile the last build did not make: build that alone."""
         if self.result is None or self.preview is None or not self.preview.missing():
             return
         start = time.perf_counter()
-        previous = self.snapshot
-        snapshot = self.shoot(self.result)
-        if snapshot is not previous and snapshot is not None:
+        extras = self.extras(self.result)
+        if extras:
+            snapshot = self.shoot(self.result, extras)
             self.preview.succeeded(snapshot, self.result.problems, time.perf_counter() - start)
 
     def tidy(self) -> None:
