@@ -145,6 +145,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="N",
         help="port of the preview page on 127.0.0.1 (default: 8765; 0 picks a free one)",
     )
+    p.add_argument(
+        "--editor",
+        metavar="COMMAND",
+        help="with --serve: the program a click on a page opens the source in, "
+        "{file}, {line} and {col} filled in (e.g. 'code -g {file}:{line}:{col}')",
+    )
     p.add_argument("--quiet", action="store_true", help="print only problems and the paths written")
     return p
 
@@ -192,6 +198,10 @@ def conflicts(args: argparse.Namespace) -> str:
         return ""
     if args.port is not None and not args.serve:
         return "--port sets the preview's port: it needs --serve"
+    if args.editor is not None and not args.serve:
+        return "--editor opens sources from the preview: it needs --serve"
+    if args.editor is not None and "{file}" not in args.editor:
+        return "--editor needs {file} where the file goes, e.g. 'code -g {file}:{line}:{col}'"
     if args.creep is not None and args.profile not in ("imposed", profiles.ALL):
         return "--creep shifts the imposed sheets: it needs --profile imposed or all"
     if args.check_typography is not None and (args.watch or args.serve):
@@ -262,7 +272,9 @@ def main(argv: list[str] | None = None, process: bool = False) -> int:
     if args.watch or args.serve:
         from booklet.editor import watch
 
-        return watch.main(options, serve=args.serve, port=args.port, quiet=args.quiet)
+        return watch.main(
+            options, serve=args.serve, port=args.port, quiet=args.quiet, editor=args.editor or ""
+        )
     progress = None if args.quiet else ProgressLine()
     try:
         result = pipeline.build(options, progress=progress)

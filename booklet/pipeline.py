@@ -109,7 +109,8 @@ class Warm:
     into a private fontconfig set: doing it once saves that on every rebuild; faces pile up
     in a configuration, so it is made anew when an @font-face rule or a font file changes.
     The glyph coverage of the fonts, the parsed stylesheet of each layout, the laid-out parts
-    (paginate.PartCache) and the font subsets (engine.SubsetMemo) are kept too. The watch
+    (paginate.PartCache), the font subsets (engine.SubsetMemo) and the painted pages and
+    compressed streams (engine.WriteMemo) are kept too. The watch
     loop tells it what changed (``changed``); nothing here looks at the files by itself.
     """
 
@@ -119,11 +120,13 @@ class Warm:
         self.fonts_folder = options.fonts.resolve()
         self.subsets = engine.SubsetMemo()
         self.image_verdicts = images.Verdicts()  # each photo decoded once while unchanged
+        self.writes = engine.WriteMemo()  # painted pages and compressed streams; page digests
         self._fonts: FontConfiguration | None = None
         self._faces: dict[Path, list[styles.FontFace]] | None = None
         self._coverage: Coverage | None = None
         self._sheets: dict[str, tuple[tuple, weasyprint.CSS]] = {}
         self._parts: dict[str, paginate.PartCache] = {}
+        self.styles_checked = csslint.Checked()  # each stylesheet's problems, by its text
         self.generation = 0  # counts changes that make earlier layouts stale
 
     def changed(self, paths: Iterable[Path]) -> None:
@@ -236,7 +239,7 @@ def build(
         )
     layouts: dict[str, Layout] = {}
     pdfs: dict[str, bytes] = {}
-    with engine.hooked(typeset=options.typeset, subsets=warm.subsets):
+    with engine.hooked(typeset=options.typeset, subsets=warm.subsets, writes=warm.writes):
         for profile in wanted:
             if profile.layout not in layouts:
                 layouts[profile.layout] = lay_out(
@@ -278,8 +281,12 @@ def build(
 
 
 def read(options: Options, warm: Warm, cwd: Path) -> tuple[Book, list[Problem]]:
-    """The book, read and checked, and the stylesheets checked: every problem of both."""
-    css = csslint.check(options.styles, cwd)
+    """The book, read and checked, and the stylesheets checked: every problem of both in
+    one run, before any layout (each stylesheet on its own: syntax, rules nested by a lost
+    brace, declarations WeasyPrint ignores, missing font files, URLs it may not read)."""
+    allowed = [options.book, options.styles, options.fonts]
+    fetcher = engine.FolderFetcher(allowed)
+    css = warm.styles_checked.check(options.styles, cwd, allowed, fetcher)
     try:
         book, found = read_book(
             options.book, cwd, warm.coverage(), options.styles, warm.image_verdicts
@@ -333,15 +340,19 @@ def lay_out(book, name, options, warm, cwd, clock, problems, progress) -> Layout
         placed = csslint.lint(options.styles, fetcher, cwd)
         if placed:
             engine_problems = [p for p in engine_problems if p.code != "engine.css"] + placed
+    # A refused URL is reported once, as security.refused: not again as a failed load.
+    engine_problems = [
+        p for p in engine_problems if not any(url in p.message for url in fetcher.refused)
+    ]
     problems += [p for p in engine_problems if p not in problems]
     refused = [
         error(
             Where(url),
             "security.refused",
-            "refused to read a file outside the book, styles and fonts folders",
-            "copy the file into the book folder",
+            f"refused {url}: outside the book, styles and fonts folders",
+            csslint.REFUSED_HINT,
         )
-        for url in fetcher.refused
+        for url in dict.fromkeys(fetcher.refused)
     ]
     problems += [p for p in refused if p not in problems]
     for missing in laid.missing:

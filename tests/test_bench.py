@@ -277,3 +277,58 @@ def test_warm_child_rebuilds_after_one_character_edits_and_restores_the_text(
     seconds = json.loads(report.read_text("utf-8"))["rebuild_seconds"]
     assert len(seconds) == 2 and all(s > 0 for s in seconds)
     assert first.read_text("utf-8") == before
+
+
+def test_one_character_edits_flip_the_character_before_the_first_full_stop():
+    text = "id: a\nbody:\n  - 第一段正文。第二句。\n"
+    first, second = bench.one_character_edit(text, 0), bench.one_character_edit(text, 1)
+    assert first == text.replace("文。", "一。", 1) and second == text
+    assert bench.one_character_edit("一。", 0) == "一。"  # already 一: left as it is
+    assert bench.edit_line(text) == 3
+
+
+def test_the_latency_view_is_the_page_of_the_edited_item():
+    boxes = {
+        6: [{"file": "articles/a.yaml", "line": 2, "kind": "article"}],
+        7: [
+            {"file": "articles/a.yaml", "line": 2, "kind": "article"},
+            {"file": "articles/a.yaml", "line": 12, "kind": "p"},
+            {"file": "articles/a.yaml", "line": 12, "kind": "line"},
+        ],
+        8: [{"file": "articles/a.yaml", "line": 15, "kind": "p"}],
+        9: [{"file": "articles/b.yaml", "line": 13, "kind": "p"}],
+    }
+    assert bench.view_of(boxes, "articles/a.yaml", 13) == 7  # the paragraph starting at 12
+    assert bench.view_of(boxes, "articles/a.yaml", 15) == 8
+    with pytest.raises(bench.BenchError):
+        bench.view_of(boxes, "articles/c.yaml", 3)
+    assert bench.latency(100.0, 100_750.0) == pytest.approx(0.75)
+
+
+def test_the_editor_loop_alone_has_its_own_table_and_verdicts():
+    s = bench.summarize
+    result = {
+        "runs": 2,
+        "cold": {"seconds": s([2.0, 2.2]), "runs_seconds": [2.0, 2.2]},
+        "warm": {
+            "seconds": s([0.25, 0.35]),
+            "warm_over_cold": bench.ratio([0.25, 0.35], [2.0, 2.2]),
+        },
+        "latency": {
+            "seconds": s([0.8, 1.4]),
+            "warm_build_seconds": s([0.3, 0.4]),
+            "view": 7,
+            "viewport": [1400, 900],
+        },
+    }
+    result["verdicts"] = bench.verdicts(result)
+    # warm/cold 0.3 / 2.1 = 0.143 ≤ 0.15; the latency's median 1.1 s misses 1 s.
+    assert result["verdicts"] == {
+        "warm_seconds": True,
+        "warm_over_cold": True,
+        "save_to_visible_seconds": False,
+    }
+    text = bench.table(result)
+    assert "cold build.py 2.10 s [2.00–2.20]" in text
+    assert "warm/cold 0.14 × [0.12–0.16]" in text
+    assert "save to visible" in text and "1.10 s [0.80–1.40]" in text and "MISSED" in text

@@ -146,7 +146,7 @@ def test_every_replacement_fires_on_a_real_build_and_is_undone_after(
         lambda self, url, *a: fetched.append(url) or fetch(self, url, *a),
     )
     result = pipeline.build(pipeline.Options(book=make_book_module, out=tmp_path / "out"))
-    assert set(calls) == {*justify.REPLACEMENTS, "Font.subset"}, calls  # each called
+    assert set(calls) == {*justify.REPLACEMENTS, "Font.subset", "Page.paint", "get_hb_object_data"}
     assert not any(engine.installed().values())  # the engine as it comes, after the build
     assert any(url.endswith("/styles/tokens.css") for url in fetched)  # through the fetcher
     # The write override: no object streams, and the file identifier is the file's digest.

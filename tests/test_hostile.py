@@ -473,8 +473,9 @@ def test_article_files_outside_the_book_are_refused(rebuild, tmp_path, outside, 
     assert folder_bytes(tmp_path / "out") == before
 
 
-# Stylesheet URLs to outside files: WeasyPrint asks the folder-bound fetcher, which refuses
-# them; the build fails with security.refused naming each URL.
+# Stylesheet URLs to outside files: the read stage finds each one before any layout (the
+# folder-bound fetcher would refuse it) and the build fails with one security.refused at the
+# URL's place in the stylesheet, with a hint about styles/.
 CSS_REFERENCES = [
     pytest.param(
         '.title::after {{ content: url("{file}/secret.svg"); }}\n',
@@ -516,8 +517,13 @@ def test_stylesheet_urls_to_outside_files_are_refused(
     before = folder_bytes(tmp_path / "out")
     status, out, err = rebuild()
     assert status == 1, err
-    assert f"{refused.format(**names)}: error: refused to read a file outside" in err
-    assert "[security.refused]" in err and err.splitlines()[-1].startswith("Aborted: ")
+    text = css.format(**names)
+    written = re.search(r'(?:url\(|@import )"([^"]+)"', text)[1]
+    column = (text.index("url(") if "url(" in text else text.index('"')) + 1
+    [line] = [line for line in err.splitlines() if "[security.refused]" in line]
+    assert line.startswith(f"styles/overrides.css:1:{column}: error: refused {written}: "), line
+    assert "copy the file into styles/" in line
+    assert err.splitlines()[-1] == "Aborted: 1 error, 0 warnings. Nothing was written."
     assert SECRET not in out + err and out == ""
     assert folder_bytes(tmp_path / "out") == before
     assert requested == []

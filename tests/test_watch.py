@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import pypdf
 import pytest
 
 from booklet import pipeline
@@ -117,6 +118,26 @@ def test_the_loop_waits_for_saves_to_settle_but_not_forever(tmp_path):
     assert started and started[0] < last_save
 
 
+def test_the_loop_builds_what_the_preview_asks_for_without_a_save(tmp_path):
+    wake, woken, saves = threading.Event(), threading.Event(), []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=watch.loop,
+        args=(watch.Watcher([tmp_path]), saves.append, stop),
+        kwargs={"wake": wake, "woken": woken.set},
+    )
+    thread.start()
+    try:
+        time.sleep(0.1)
+        assert not woken.is_set()
+        wake.set()
+        assert woken.wait(2)
+        assert not wake.is_set() and saves == []  # no file changed: nothing rebuilt
+    finally:
+        stop.set()
+        thread.join(2)
+
+
 def test_stop_ends_the_loop_promptly(tmp_path):
     stop, thread = run_loop(watch.Watcher([tmp_path]), lambda changed: None)
     time.sleep(0.1)
@@ -143,7 +164,7 @@ def test_a_broken_save_reports_its_problems_and_keeps_the_last_good_pdf(make_boo
     book = make_book()
     out = tmp_path / "dist"
     err = io.StringIO()
-    preview = Preview()
+    preview = Preview(typography=False)
     rebuild = watch.Rebuilder(pipeline.Options(book=book, out=out), preview, err=err)
     try:
         assert rebuild() is True
@@ -151,8 +172,10 @@ def test_a_broken_save_reports_its_problems_and_keeps_the_last_good_pdf(make_boo
         good = pdf.read_bytes()
         stamp = pdf.stat().st_mtime_ns
         lines = err.getvalue().splitlines()
-        assert len(lines) == 1
         assert " built " in lines[0] and " s: " in lines[0] and "0 errors" in lines[0]
+        # Then the preflight's summary, as a one-shot build prints it; no page changes yet.
+        assert lines[1].startswith("  preflight (screen): 8 pages (×4 ✓, boxes ✓)"), lines
+        assert not any(line.startswith("  pages:") for line in lines)
         assert preview.state.good_build == 1 and not preview.state.failed
         assert preview.pdf() == good
 
@@ -176,10 +199,17 @@ def test_a_broken_save_reports_its_problems_and_keeps_the_last_good_pdf(make_boo
         assert preview.pdf() == good  # the preview keeps showing the last good PDF
 
         article.write_text(text.replace("用来测试", "用来再测"), encoding="utf-8")
+        err.seek(0)
+        err.truncate()
         assert rebuild({article}) is True
         assert pdf.read_bytes() != good
         state = preview.state
         assert not state.failed and state.good_build == 3 and state.problems == ()
+        # Which pages changed: the one that prints the edited paragraph, by its label.
+        reader = pypdf.PdfReader(pdf)
+        [edited] = [i for i, page in enumerate(reader.pages) if "用来再测" in page.extract_text()]
+        lines = err.getvalue().splitlines()
+        assert lines[-1] == f"  pages: {reader.page_labels[edited]} changed", lines
     finally:
         preview.close()
 
@@ -257,12 +287,17 @@ def test_watch_command_rebuilds_on_save_and_stops_cleanly(make_book, tmp_path, s
             article.read_text(encoding="utf-8").replace("用来测试", "用来再测"), encoding="utf-8"
         )
         # (another edit, to styles/ say, may rebuild meanwhile: wait for this one)
-        lines.wait_for(
+        built = lines.wait_for(
             lambda line: " built " in line and "book/articles/a.yaml" in line,
             30,
             first + 1,
             fail=aborted,
         )
+        # Each rebuild prints the preflight summary and which pages changed.
+        summary = lines.wait_for(lambda line: line.startswith("  preflight (screen): "), 10, built)
+        changes = lines.wait_for(lambda line: line.startswith("  pages: "), 10, built)
+        assert summary == built + 1 and changes > summary
+        assert lines.lines[changes].endswith(" changed"), lines.lines
         process.send_signal(sig)
         assert process.wait(15) == 0
         lines.thread.join(5)
@@ -321,3 +356,17 @@ def test_a_warm_rebuild_writes_exactly_what_a_cold_build_writes(
     tokens.write_text((PROJECT / "styles" / "tokens.css").read_text("utf-8"), "utf-8")
     article.write_text(text, "utf-8")
     assert build("warm", changed=[tokens, article]) == first
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--editor", "code -g {file}:{line}"], "--editor opens sources from the preview"),
+        (["--watch", "--editor", "vim {file}"], "--editor opens sources from the preview"),
+        (["--serve", "--editor", "code -g"], "--editor needs {file}"),
+    ],
+)
+def test_editor_needs_the_preview_and_a_file(build_cli, make_book, args, message):
+    status, out, err = build_cli("--book", make_book(), *args)
+    assert status == 2 and out == ""
+    assert message in err and err.rstrip().endswith("[usage.options]")

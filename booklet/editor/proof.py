@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pypdfium2
 from PIL import Image, ImageDraw, ImageFont
+from pypdf import PdfReader
 
 # PDFium is not thread-safe: every call into it, from any thread, holds this lock.
 PDFIUM_LOCK = threading.RLock()
@@ -17,6 +19,44 @@ SPINE = (120, 120, 120)
 LABEL = (255, 255, 255)
 
 Spread = tuple[int | None, int | None]
+Rect = tuple[float, float, float, float]  # x0, y0, x1, y1, y downwards
+
+
+@dataclass(frozen=True)
+class Boxes:
+    """A PDF page's size and its trim and bleed boxes, in points, origin top-left."""
+
+    size: tuple[float, float]
+    trim: Rect
+    bleed: Rect
+
+
+def page_boxes(pdf: bytes) -> list[Boxes]:
+    """Every page's boxes (read with pypdf: PDFium would parse each page's content)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    found = []
+    for page in reader.pages:
+        media = page.mediabox
+        origin = (float(media.left), float(media.top))
+        found.append(
+            Boxes(
+                (float(media.width), float(media.height)),
+                _flipped(page.trimbox, origin),
+                _flipped(page.bleedbox, origin),
+            )
+        )
+    return found
+
+
+def _flipped(box, origin: tuple[float, float]) -> Rect:
+    """A PDF rectangle (origin bottom-left) from the top-left corner ``origin``."""
+    left, top = origin
+    return (
+        float(box.left) - left,
+        top - float(box.top),
+        float(box.right) - left,
+        top - float(box.bottom),
+    )
 
 
 def spreads(count: int) -> list[Spread]:
@@ -43,14 +83,20 @@ class PdfPages:
         self.closed = False
         with PDFIUM_LOCK:
             self._document = pypdfium2.PdfDocument(pdf)
+            # The sizes without loading the pages (loading parses every content stream).
             self.sizes: list[tuple[float, float]] = [
-                tuple(self._document[i].get_size()) for i in range(len(self._document))
+                tuple(self._document.get_page_size(i)) for i in range(len(self._document))
             ]
 
     def __len__(self) -> int:
         return len(self.sizes)
 
-    def image(self, number: int, dpi: int = 96) -> Image.Image:
+    def labels(self) -> list[str]:
+        """Each page's label (封面, 3 …), or its number where the PDF has no labels."""
+        with PDFIUM_LOCK:
+            return [self._document.get_page_label(i) or str(i + 1) for i in range(len(self.sizes))]
+
+    def image(self, number: int, dpi: float = 96) -> Image.Image:
         """Page `number` (1-based) as an RGB image at `dpi`."""
         if not 1 <= number <= len(self.sizes):
             raise IndexError(f"no page {number} in a {len(self.sizes)}-page PDF")

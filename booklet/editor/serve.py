@@ -1,14 +1,24 @@
-"""The preview page on 127.0.0.1: the latest good booklet as printed spreads, its problems, live.
+"""The preview server on 127.0.0.1: routes, and nothing else (no file is read by its path).
 
-Routes, and nothing else (no files are read by path):
+- ``/``                  the page (booklet/editor/page.html) and ``/page.js`` its script
+- ``/events``            server-sent events: one ``state`` event per change (build started,
+                         built, failed, typography report in, profile built)
+- ``/state.json``        the state of one profile (``?profile=``, default the first built):
+                         its views with labels, boxes, digests and changes, the problems and
+                         typography findings with their places; asking for a profile the
+                         build did not make has the watch loop build it
+- ``/page/P/N.png``      view N of profile P, ``?d=DIGEST&w=PIXELS`` (rendered once per
+                         digest and width, so the URL never changes its image)
+- ``/map/N``             the source map of view N (``?profile=``): every box with its file,
+                         line and column, in PDF points from the page's top-left corner
+- ``/source``            the YAML lines at ``?file=&line=&col=`` (only files the pages came from)
+- ``POST /open``         opens ``{file, line, col}`` in the editor's program (``--editor``)
+- ``/booklet.pdf``       the reader's PDF of the latest good build, from memory
 
-- ``/``              the page: problems of the latest build above the spreads of the latest
-                     good PDF; click a page to zoom it; refreshes itself after each rebuild.
-- ``/events``        server-sent events: one ``state`` event per change (build started,
-                     built, failed), so the page refetches ``/`` and swaps its content.
-- ``/page/N.png``    page N of the latest good PDF, rendered on demand with PDFium and cached
-                     per build; ``?b=BUILD`` busts browser caches, ``?dpi=`` picks a size.
-- ``/booklet.pdf``   the latest good PDF, from memory.
+Requests must name the server by a loopback host (a page elsewhere that rebinds its name to
+127.0.0.1 gets nothing); the requests that make something happen (``/state.json``, which may
+start a build, and ``/open``) must also carry the header ``X-Booklet: preview``, which no
+page of another origin can send here.
 """
 
 from __future__ import annotations
@@ -16,10 +26,11 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import shlex
+import subprocess
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,146 +38,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import jinja2
 
-from booklet.problems import Problem, summary
+from booklet import profiles
 
-from .proof import PdfPages, encode_png, spread_label, spreads
+from . import payload
+from .live import Preview, State
 
 HOST = "127.0.0.1"
-THUMB_DPI = 96
-ZOOM_DPI = 192
-ALLOWED_DPI = (48, 72, 96, 144, 192)
 KEEPALIVE_SECONDS = 15.0
-_PAGE_ROUTE = re.compile(r"/page/([1-9][0-9]{0,4})\.png")
+HEADER = ("X-Booklet", "preview")
+_IMAGE = re.compile(r"/page/([a-z][a-z0-9-]{0,30})/([1-9][0-9]{0,4})\.png")
+_MAP = re.compile(r"/map/([1-9][0-9]{0,4})")
+_DIGEST = re.compile(r"[0-9a-f]{8,64}")
 _LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
-
-
-@dataclass(frozen=True)
-class State:
-    """What the page shows; a new value after every change, numbered by `version`."""
-
-    version: int = 0
-    attempt: int = 0  # builds finished so far, good or failed
-    good_build: int = 0  # the attempt whose PDF is shown; 0 while there is none
-    building: bool = False
-    failed: bool = False
-    title: str = ""
-    seconds: float = 0.0
-    finished_at: float = 0.0
-    problems: tuple[Problem, ...] = ()
-    page_sizes: tuple[tuple[float, float], ...] = ()  # in points, of the PDF shown
-
-    @property
-    def pages(self) -> int:
-        return len(self.page_sizes)
-
-    def event(self) -> dict:
-        return {
-            "version": self.version,
-            "attempt": self.attempt,
-            "build": self.good_build,
-            "building": self.building,
-            "failed": self.failed,
-            "pages": self.pages,
-            "problems": [str(p) for p in self.problems],
-        }
-
-
-class Preview:
-    """The latest build as the server shows it: updated by the watch loop, read by requests."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._state = State()
-        self._pdf: bytes | None = None
-        self._pages: PdfPages | None = None
-        self._pngs: dict[tuple[int, int, int], bytes] = {}
-        self.closed = False
-
-    # -- written by the watch loop -------------------------------------------------------
-    def building(self) -> None:
-        self._update(building=True)
-
-    def succeeded(
-        self, pdf: bytes, problems: Sequence[Problem], seconds: float, title: str = ""
-    ) -> None:
-        pages = PdfPages(pdf)
-        with self._cond:
-            old, self._pages, self._pdf = self._pages, pages, pdf
-            self._pngs.clear()
-            attempt = self._state.attempt + 1
-            self._update(
-                attempt=attempt,
-                good_build=attempt,
-                building=False,
-                failed=False,
-                title=title or self._state.title,
-                seconds=seconds,
-                finished_at=time.time(),
-                problems=tuple(problems),
-                page_sizes=tuple(pages.sizes),
-            )
-        if old is not None:
-            old.close()
-
-    def failed(self, problems: Sequence[Problem], seconds: float) -> None:
-        with self._cond:
-            self._update(
-                attempt=self._state.attempt + 1,
-                building=False,
-                failed=True,
-                seconds=seconds,
-                finished_at=time.time(),
-                problems=tuple(problems),
-            )
-
-    def close(self) -> None:
-        with self._cond:
-            self.closed = True
-            self._cond.notify_all()
-            pages, self._pages = self._pages, None
-        if pages is not None:
-            pages.close()
-
-    def _update(self, **changes) -> None:
-        with self._cond:
-            self._state = replace(self._state, **changes, version=self._state.version + 1)
-            self._cond.notify_all()
-
-    # -- read by requests ----------------------------------------------------------------
-    @property
-    def state(self) -> State:
-        with self._cond:
-            return self._state
-
-    def wait(self, version: int, timeout: float) -> State:
-        """The state once its version differs from `version`, or after `timeout` seconds."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._state.version != version or self.closed, timeout)
-            return self._state
-
-    def pdf(self) -> bytes | None:
-        with self._cond:
-            return self._pdf
-
-    def png(self, number: int, dpi: int) -> tuple[int, bytes] | None:
-        """(build, PNG) of page `number` of the latest good PDF, or None if there is no such page."""
-        for _ in range(3):  # a rebuild may swap the PDF while a page renders: try again
-            with self._cond:
-                build, pages = self._state.good_build, self._pages
-                cached = self._pngs.get((build, number, dpi))
-            if cached is not None:
-                return build, cached
-            if pages is None or not 1 <= number <= len(pages):
-                return None
-            try:
-                data = encode_png(pages.image(number, dpi), compress_level=1)
-            except ValueError:  # closed: a newer build arrived meanwhile
-                continue
-            with self._cond:
-                if self._state.good_build == build:
-                    self._pngs[(build, number, dpi)] = data
-            return build, data
-        return None
+HERE = Path(__file__).resolve().parent
+SCRIPT = (HERE / "page.js").read_bytes()
 
 
 class PreviewServer(ThreadingHTTPServer):
@@ -219,6 +104,18 @@ def start(preview: Preview, port: int = 0, host: str = HOST) -> Running:
     return Running(server, thread, preview)
 
 
+def editor_command(template: str, path: Path, line: int, col: int) -> list[str]:
+    """The --editor template as a command: {file}, {line} and {col} filled in each word
+    (no shell: a file name is one argument whatever it holds)."""
+    words = shlex.split(template)
+    if not any("{file}" in word for word in words):
+        words.append("{file}")
+    return [
+        word.replace("{file}", str(path)).replace("{line}", str(line)).replace("{col}", str(col))
+        for word in words
+    ]
+
+
 class Handler(BaseHTTPRequestHandler):
     server: PreviewServer
     server_version = "booklet-preview"
@@ -233,17 +130,31 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.handle_get(head=False)
 
-    def handle_get(self, head: bool) -> None:
+    def trusted_host(self) -> bool:
         host = (self.headers.get("Host") or "").lower()
-        if host.rsplit(":", 1)[0] not in _LOOPBACK_NAMES and host not in _LOOPBACK_NAMES:
-            # A page elsewhere that rebinds its name to 127.0.0.1 must not read the booklet.
+        return host.rsplit(":", 1)[0] in _LOOPBACK_NAMES or host in _LOOPBACK_NAMES
+
+    def from_the_page(self) -> bool:
+        """Sent by the preview page itself: our header, and no other origin."""
+        if self.headers.get(HEADER[0]) != HEADER[1]:
+            return False
+        origin = self.headers.get("Origin")
+        if origin is None:
+            return True
+        host = self.headers.get("Host") or ""
+        return origin == f"http://{host}"
+
+    def handle_get(self, head: bool) -> None:
+        if not self.trusted_host():
             return self.send_text(HTTPStatus.FORBIDDEN, "forbidden host\n", head)
         url = urlsplit(self.path)
-        query = parse_qs(url.query)
+        query = {key: values[0] for key, values in parse_qs(url.query).items()}
         preview = self.server.preview
         if url.path == "/":
             body = page_html(preview.state).encode("utf-8")
             return self.send_bytes(body, "text/html; charset=utf-8", head)
+        if url.path == "/page.js":
+            return self.send_bytes(SCRIPT, "text/javascript; charset=utf-8", head)
         if url.path == "/events":
             return self.stream_events(head)
         if url.path == "/booklet.pdf":
@@ -251,25 +162,85 @@ class Handler(BaseHTTPRequestHandler):
             if pdf is None:
                 return self.send_text(HTTPStatus.NOT_FOUND, "no good build yet\n", head)
             return self.send_bytes(pdf, "application/pdf", head)
-        match = _PAGE_ROUTE.fullmatch(url.path)
+        if url.path == "/state.json":
+            if not self.from_the_page():
+                return self.send_text(HTTPStatus.FORBIDDEN, "only the preview page asks\n", head)
+            return self.send_json(state_payload(preview, query.get("profile", "")), head)
+        if url.path == "/source":
+            return self.send_source(query, head)
+        match = _MAP.fullmatch(url.path)
         if match:
-            try:
-                dpi = int(query.get("dpi", [THUMB_DPI])[0])
-            except ValueError:
-                dpi = 0
-            if dpi not in ALLOWED_DPI:
-                return self.send_text(
-                    HTTPStatus.BAD_REQUEST, f"dpi must be one of {ALLOWED_DPI}\n", head
-                )
-            found = preview.png(int(match.group(1)), dpi)
+            _state, snapshot, _ = preview.current()
+            shot = pick(snapshot, query.get("profile", ""))
+            found = payload.map_payload(snapshot, shot, int(match[1])) if shot else None
             if found is None:
                 return self.send_text(HTTPStatus.NOT_FOUND, "no such page\n", head)
-            build, png = found
-            # The URL names its build: an image of that build never changes.
-            fixed = query.get("b", [""])[0] == str(build)
-            cache = "max-age=31536000, immutable" if fixed else "no-store"
-            return self.send_bytes(png, "image/png", head, cache=cache)
+            return self.send_json(found, head)
+        match = _IMAGE.fullmatch(url.path)
+        if match:
+            return self.send_image(match[1], int(match[2]), query, head)
         return self.send_text(HTTPStatus.NOT_FOUND, "not found\n", head)
+
+    def do_POST(self) -> None:
+        if not self.trusted_host():
+            return self.send_text(HTTPStatus.FORBIDDEN, "forbidden host\n", False)
+        if urlsplit(self.path).path != "/open":
+            return self.send_text(HTTPStatus.NOT_FOUND, "not found\n", False)
+        if not self.from_the_page():
+            return self.send_text(HTTPStatus.FORBIDDEN, "only the preview page asks\n", False)
+        try:
+            length = min(int(self.headers.get("Content-Length") or 0), 4096)
+            asked = json.loads(self.rfile.read(length) or b"{}")
+            file, line, col = str(asked["file"]), int(asked["line"]), int(asked["col"])
+        except (ValueError, KeyError, TypeError):
+            return self.send_text(HTTPStatus.BAD_REQUEST, "give file, line and col\n", False)
+        preview = self.server.preview
+        if not preview.editor:
+            return self.send_json({"ok": False, "error": "no --editor was given"}, False)
+        _state, snapshot, _ = preview.current()
+        if snapshot is None or file not in payload.sources(snapshot):
+            return self.send_text(HTTPStatus.NOT_FOUND, "no such source\n", False)
+        command = editor_command(preview.editor, snapshot.root / file, line, col)
+        try:
+            subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            return self.send_json({"ok": False, "error": f"{command[0]}: {exc.strerror}"}, False)
+        return self.send_json({"ok": True, "command": command}, False)
+
+    def send_source(self, query: dict, head: bool) -> None:
+        _state, snapshot, _ = self.server.preview.current()
+        try:
+            file, line, col = query["file"], int(query["line"]), int(query.get("col", 1))
+        except (KeyError, ValueError):
+            return self.send_text(HTTPStatus.BAD_REQUEST, "give file, line and col\n", head)
+        found = payload.excerpt_payload(snapshot, file, line, col) if snapshot else None
+        if found is None:
+            return self.send_text(HTTPStatus.NOT_FOUND, "no such source\n", head)
+        return self.send_json(found, head)
+
+    def send_image(self, profile: str, number: int, query: dict, head: bool) -> None:
+        digest = query.get("d", "")
+        try:
+            width = int(query.get("w", ""))
+        except ValueError:
+            width = 0
+        if not _DIGEST.fullmatch(digest) or width <= 0:
+            return self.send_text(HTTPStatus.BAD_REQUEST, "give d=DIGEST and w=PIXELS\n", head)
+        png = self.server.preview.png(profile, number, digest, width)
+        if png is None:
+            return self.send_text(HTTPStatus.NOT_FOUND, "no such page image\n", head)
+        # The URL names the image's content: it never changes.
+        return self.send_bytes(png, "image/png", head, cache="max-age=31536000, immutable")
+
+    def send_json(self, data: dict, head: bool) -> None:
+        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        self.send_bytes(body, "application/json; charset=utf-8", head)
 
     def send_bytes(self, body: bytes, kind: str, head: bool, cache: str = "no-store") -> None:
         self.send_response(HTTPStatus.OK)
@@ -297,8 +268,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Referrer-Policy", "no-referrer")
         self.send_header(
             "Content-Security-Policy",
-            "default-src 'none'; img-src 'self'; connect-src 'self'; "
-            "style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'none'",
+            "default-src 'none'; img-src 'self'; connect-src 'self'; script-src 'self'; "
+            "style-src 'unsafe-inline'; frame-ancestors 'none'",
         )
 
     def stream_events(self, head: bool) -> None:
@@ -328,33 +299,68 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-# -- the page -------------------------------------------------------------------------------
-
-_PAGE = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(Path(__file__).resolve().parent)),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-).get_template("page.html")
-
-
-@dataclass(frozen=True)
-class Slot:
-    side: str
-    number: int | None  # None: no page here, a blank as wide as the page beside it
-    width: float
-    height: float
+def pick(snapshot, profile: str):
+    """The shot of ``profile`` in a snapshot, or its first one when none is named."""
+    if snapshot is None:
+        return None
+    if profile:
+        return snapshot.shots.get(profile)
+    return next(iter(snapshot.shots.values()), None)
 
 
-def page_html(state: State) -> str:
-    return _PAGE.render(
-        state=state,
-        title=state.title or "Booklet",
-        status=status_text(state),
-        heading="Problems" if state.attempt == 0 else f"Problems: {summary(state.problems)}",
-        spreads=spread_slots(state) if state.good_build else [],
-        thumb_dpi=THUMB_DPI,
-        zoom_dpi=ZOOM_DPI,
-    )
+def state_payload(preview: Preview, profile: str) -> dict:
+    """Everything the page shows for one profile, with the build's state."""
+    if profile and profile not in profiles.PROFILES:
+        profile = ""
+    if profile:
+        preview.show(profile)
+    state, snapshot, violations = preview.current()
+    shot = pick(snapshot, profile)
+    found = {
+        **state.event(),
+        "title": state.title or "Booklet",
+        "status": status_text(state),
+        "heading": "Problems",
+        "editor": bool(preview.editor),
+        "profiles": payload.profiles_payload(snapshot),
+        "pending": state.pending,
+        "unbuilt": state.unbuilt,
+        "typography_done": bool(snapshot and state.typography == snapshot.number),
+    }
+    if shot is not None:
+        # The latest attempt's problems, placed on the last good pages (a failed build's
+        # errors point at where the text was).
+        found.update(payload.shot_payload(snapshot, shot, state.problems, violations))
+    else:
+        problems = [
+            {
+                "text": str(p),
+                "severity": p.severity,
+                "code": p.code,
+                "where": str(p.where),
+                "places": [],
+            }
+            for p in state.problems
+        ]
+        found.update(
+            {
+                "profile": profile,
+                "views": [],
+                "problems": problems,
+                "typography": [],
+                "sheets": False,
+                "summary": "",
+            }
+        )
+    if state.attempt:
+        errors = sum(p["severity"] == "error" for p in found["problems"])
+        warnings = len(found["problems"]) - errors
+        found["heading"] = f"Problems: {plural(errors, 'error')}, {plural(warnings, 'warning')}"
+    return found
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def status_text(state: State) -> str:
@@ -369,19 +375,16 @@ def status_text(state: State) -> str:
         )
         text = f"build {state.attempt} failed at {when} ({state.seconds:.2f} s); {shown}"
     else:
-        text = (
-            f"build {state.good_build}: {state.pages} pages, "
-            f"built at {when} in {state.seconds:.2f} s"
-        )
+        text = f"build {state.good_build}, built at {when} in {state.seconds:.2f} s"
     return text + (" · rebuilding…" if state.building else "")
 
 
-def spread_slots(state: State) -> list[dict]:
-    out = []
-    for spread in spreads(state.pages):
-        slots = []
-        for side, number, other in zip(("left", "right"), spread, spread[::-1], strict=True):
-            width, height = state.page_sizes[(number or other) - 1]
-            slots.append(Slot(side, number, width, height))
-        out.append({"label": spread_label(spread), "slots": slots})
-    return out
+_PAGE = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(HERE)),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+).get_template("page.html")
+
+
+def page_html(state: State) -> str:
+    return _PAGE.render(title=state.title or "Booklet", state=state)

@@ -18,6 +18,11 @@ PDF_WRITER_VERSION = "0.13.0"  # and pydyf to this
 OTHERS = {
     ("weasyprint.pdf.fonts", "Font.subset"): ("self", "to_unicode", "hinting"),
     ("pydyf", "PDF.write"): ("self", "output", "version", "identifier", "compress"),
+    ("weasyprint.document", "Page.paint"): ("self", "stream", "scale"),
+    ("pydyf", "zlib"): None,
+    ("weasyprint.pdf.fonts", "get_hb_object_data"): ("hb_object", "ot_color", "glyph"),
+    ("weasyprint.pdf.stream", "Stream.add_font"): ("self", "pango_font"),
+    ("weasyprint.pdf.stream", "Stream.add_image"): ("self", "image", "interpolate", "ratio"),
     ("weasyprint.text.ffi", "harfbuzz_subset"): None,
     ("weasyprint.formatting_structure.boxes", "MarginBox"): None,
     ("weasyprint.formatting_structure.boxes", "ReplacedBox"): None,
@@ -100,11 +105,15 @@ def subsetter_missing() -> bool:
 def check() -> None:
     """Raise EngineMismatch unless the engine is the pinned one; then remember the engine's
     own functions, which the hook calls and always puts back."""
-    for module_name, path in (
+    hooked = (
         *justify.PATCHED,
         *press.PATCHED,
         ("weasyprint.pdf.fonts", "Font.subset"),
-    ):
+        ("weasyprint.document", "Page.paint"),
+        ("pydyf", "zlib"),
+        ("weasyprint.pdf.fonts", "get_hb_object_data"),
+    )
+    for module_name, path in hooked:
         with contextlib.suppress(ImportError, AttributeError):  # problems() says so
             _ORIGINALS.setdefault((module_name, path), resolve(module_name, path))
     found = problems()

@@ -11,7 +11,13 @@ from contextlib import contextmanager
 from functools import wraps
 
 from . import gate, justify, press
+from .memo import WriteMemo, _Zlib
 from .subsets import SubsetMemo
+
+# Put in place only with a memo of writes (a warm process): (module, attribute path).
+PAINT = ("weasyprint.document", "Page.paint")
+ZLIB = ("pydyf", "zlib")
+FACE_DATA = ("weasyprint.pdf.fonts", "get_hb_object_data")
 
 
 def _owner(module_name: str, path: str):
@@ -39,11 +45,13 @@ counting: Counter | None = None
 
 
 @contextmanager
-def hooked(typeset: bool = True, subsets: SubsetMemo | None = None) -> Iterator[None]:
-    """Lay out and write with the Chinese typesetting hook (``typeset``) and a memo of font
-    subsets (``subsets``); without them, the engine as it comes. Whatever was in place
-    before is put back on leaving, however the block ends, so a build never changes the
-    engine for the next one."""
+def hooked(
+    typeset: bool = True, subsets: SubsetMemo | None = None, writes: WriteMemo | None = None
+) -> Iterator[None]:
+    """Lay out and write with the Chinese typesetting hook (``typeset``), a memo of font
+    subsets (``subsets``) and of painted pages and compressed streams (``writes``); without
+    them, the engine as it comes. Whatever was in place before is put back on leaving,
+    however the block ends, so a build never changes the engine for the next one."""
     gate.check()
     originals = gate.originals_table()
     wanted: dict[tuple[str, str], object] = {}
@@ -53,9 +61,15 @@ def hooked(typeset: bool = True, subsets: SubsetMemo | None = None) -> Iterator[
     subset_key = ("weasyprint.pdf.fonts", "Font.subset")
     original_subset = originals[subset_key]
     wanted[subset_key] = subsets.wrap(original_subset) if subsets else original_subset
+    if writes is not None:
+        wanted[PAINT] = writes.wrap_paint(originals[PAINT], typeset)
+        wanted[ZLIB] = _Zlib(writes)
+        wanted[FACE_DATA] = writes.wrap_face_data(originals[FACE_DATA])
     if counting is not None:
         wanted = {
-            key: function if function is originals[key] else _counted(function, key[1], counting)
+            key: function
+            if function is originals[key] or key == ZLIB
+            else _counted(function, key[1], counting)
             for key, function in wanted.items()
         }
     saved = []
@@ -68,6 +82,8 @@ def hooked(typeset: bool = True, subsets: SubsetMemo | None = None) -> Iterator[
     finally:
         for owner, name, function in reversed(saved):
             setattr(owner, name, function)
+        if writes is not None:
+            writes.end()
 
 
 @contextmanager
@@ -105,11 +121,15 @@ def installed() -> dict[str, bool]:
     """For each patched function, whether a replacement is in place now."""
     originals = gate.originals_table()
     found = {}
-    for module_name, path in (
+    patched = (
         *justify.PATCHED,
         *press.PATCHED,
         ("weasyprint.pdf.fonts", "Font.subset"),
-    ):
+        PAINT,
+        ZLIB,
+        FACE_DATA,
+    )
+    for module_name, path in patched:
         owner, name = _owner(module_name, path)
         found[path] = getattr(owner, name) is not originals.get((module_name, path))
     return found

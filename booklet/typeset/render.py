@@ -7,6 +7,7 @@ contents print the page numbers they are given, found where the headings were la
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -208,10 +209,15 @@ class Renderer:
 def source_place(where: Where, root: Path, cwd: Path) -> str:
     """``file:line:col`` with the file relative to the book folder (as an editor opens it
     from there), whatever folder the build ran in."""
-    path = Path(where.file)
+    return f"{_book_file(where.file, root, cwd)}:{where.line}:{where.col}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _book_file(file: str, root: Path, cwd: Path) -> str:
+    # Every element of an article names the same few files: resolve each once.
+    path = Path(file)
     path = (cwd / path).resolve() if not path.is_absolute() else path
-    file = path.relative_to(root).as_posix() if path.is_relative_to(root) else where.file
-    return f"{file}:{where.line}:{where.col}"
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else file
 
 
 def note_id(article: Article, note: Note) -> str:
