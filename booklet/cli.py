@@ -308,8 +308,10 @@ def main(argv: list[str] | None = None, process: bool = False) -> int:
             print(checked.summary(), file=sys.stderr)
         stages = "  ".join(f"{name} {seconds:.2f}s" for name, seconds in result.timings.items())
         print(f"{stages}", file=sys.stderr)
-        blanks = f", {result.blank_pages_added} blank added" if result.blank_pages_added else ""
-        print(f"{result.pages} pages{blanks}; {summary(result.problems)}", file=sys.stderr)
+        print(f"fitted: {result.fitted}", file=sys.stderr)
+        if result.next_best:
+            print(f"  next best: {result.next_best}", file=sys.stderr)
+        print(f"{result.pages} pages; {summary(result.problems)}", file=sys.stderr)
     for path in result.written:
         print(path)
     if args.check_typography is not None:

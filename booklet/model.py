@@ -14,6 +14,11 @@ from .problems import Where
 Run = tuple[str, str | None]
 NOTE = "note"
 
+# The names of the booklet's own parts (compose/fit.py) and of the contents' anchor: an
+# article or section may not take one as its id.
+PARTS = ("cover", "title", "colophon", "contents", "back", "filler", "notes")
+RESERVED_IDS = frozenset((*PARTS, "toc"))
+
 # Whitespace and invisible format characters the typesetting pass may add (word joiner …).
 _INVISIBLE = re.compile(r"[\s\u00ad\u200b-\u200d\u2060\ufeff]+")
 
@@ -299,6 +304,18 @@ class Book:
     articles: tuple[Article, ...]
     keywords: tuple[str, ...] = field(default=())
     authors: tuple[Person, ...] = ()  # 著者、编者、译者 of the whole book, with their roles
+    openings: str = "auto"  # where articles open: right, any, auto (compose/fit.py)
+    title_page: str | bool = "auto"  # 扉页: True, False, or auto (left out to save a sheet)
+    places: dict[str, Where] = field(default_factory=dict)  # book.yaml's fields → their values
+
+    def place(self, *fields: str) -> Where:
+        """Where the longest of ``fields`` is written in book.yaml (its file, if none is)."""
+        found = [
+            (len(str(getattr(self, f, ""))), self.places[f]) for f in fields if f in self.places
+        ]
+        if found:
+            return max(found, key=lambda pair: pair[0])[1]
+        return Where(str(self.root / "book.yaml"))
 
     @property
     def credit_line(self) -> str:

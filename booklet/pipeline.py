@@ -22,7 +22,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from booklet import engine, outputs, preflight, profiles
-from booklet.compose import paginate
+from booklet.compose import fit, paginate
 from booklet.content import images
 from booklet.content.glyphs import Coverage
 from booklet.content.validate import read_book
@@ -33,6 +33,8 @@ from booklet.press.impose import ImposeError
 from booklet.problems import BuildFailed, Problem, Where, error, relative, warning
 from booklet.profiles import Finishing, Profile
 from booklet.typeset import cjk, csslint, render, styles
+from booklet.typeset.render import cut
+from booklet.typeset.typearea import type_area
 
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(render.TEMPLATES)
@@ -70,7 +72,8 @@ class Result:
     reader: bytes  # the reader's PDF: the screen PDF, else the pages of the first layout
     reader_path: Path | None  # where the reader's PDF was written (None: not an output)
     pages: int
-    blank_pages_added: int
+    fitted: str  # the arrangement of the pages chosen, in a line (compose/fit.py)
+    next_best: str  # the runner-up ("" when there was none)
     problems: list[Problem]
     timings: dict[str, float] = field(default_factory=dict)
     preflight: dict[str, Preflight] = field(default_factory=dict)
@@ -202,8 +205,25 @@ class Layout:
     def html(self) -> str:
         """The whole booklet as one HTML document (the --html output)."""
         parts = self.renderer
-        every = [parts.front(self.laid.numbers), *parts.articles(), parts.back()]
-        return parts.document(every, extra_css=self.laid.grid)
+        steps = self.laid.steps or {}
+        made = {
+            fit.COVER: lambda: parts.cover(steps[fit.COVER]),
+            fit.TITLE: lambda: parts.title_page(steps[fit.TITLE]),
+            fit.COLOPHON: lambda: parts.colophon(steps[fit.COLOPHON]),
+            fit.CONTENTS: lambda: parts.contents(self.laid.numbers),
+            fit.BACK: lambda: parts.back(steps[fit.BACK]),
+            fit.FILLER: parts.filler,
+            fit.NOTES: parts.notes,
+        }
+        articles = {piece.name: piece for piece in parts.articles()}
+        every = [
+            articles[s.part] if s.part in articles else made[s.part]() for s in self.laid.plan.slots
+        ]
+        # Every page in one document, in the plan's order: the blanks are written out, so
+        # the parts' own breaks to a recto must not add more.
+        breaks = ".title-page, .colophon, .toc, .article, .notes-page, .back-cover, .filler "
+        breaks += "{ break-before: page !important; }"
+        return parts.document(every, extra_css=breaks + "\n" + self.laid.grid)
 
 
 def build(
@@ -237,6 +257,7 @@ def build(
                 "apt-get install libharfbuzz-subset0 (./run does it)",
             )
         )
+    problems += cut_running_heads(book, cwd)
     layouts: dict[str, Layout] = {}
     pdfs: dict[str, bytes] = {}
     with engine.hooked(typeset=options.typeset, subsets=warm.subsets, writes=warm.writes):
@@ -272,12 +293,33 @@ def build(
         reader=pdfs[reader.name] if reader else first.pdf,
         reader_path=next((o.path for o in files if reader and o.kind == reader.name), None),
         pages=len(first.laid.document.pages),
-        blank_pages_added=first.laid.padding,
+        fitted=first.laid.plan.summary(),
+        next_best=first.laid.runner_up.summary() if first.laid.runner_up else "",
         problems=problems,
         timings=clock.timings,
         preflight=checked,
         layouts=layouts,
     )
+
+
+def cut_running_heads(book: Book, cwd: Path) -> list[Problem]:
+    """A warning for each running head too long for its line, which the pages cut with …"""
+    limit = type_area(book.page.width_mm, book.page.height_mm).running_chars
+    found = []
+    if len(book.title) > limit:
+        found.append((Where(relative(book.root / "book.yaml", cwd)), book.title, "title:"))
+    found += [(a.where, a.running_head, "running_head:") for a in book.articles]
+    return [
+        warning(
+            where,
+            "layout.running-head-cut",
+            f"the running head '{head}' is longer than its line ({limit} characters): the "
+            f"pages print '{cut(head, limit)}'",
+            f"set a shorter {field} (a running head names the article in a few words)",
+        )
+        for where, head, field in found
+        if len(head) > limit
+    ]
 
 
 def read(options: Options, warm: Warm, cwd: Path) -> tuple[Book, list[Problem]]:
@@ -322,7 +364,9 @@ def lay_out(book, name, options, warm, cwd, clock, problems, progress) -> Layout
         laid = paginate.lay_out(renderer, setter, cache, progress)
     with clock.stage("write"), engine.engine_log() as write_records:
         # Tagging is read when writing, the image options when rendering: give both.
-        info = finish.pdf_info(book, len(laid.document.pages), name in profiles.TYPE_AREA_BOX)
+        pages = len(laid.document.pages)
+        inside_back = laid.plan.slots[-2].part not in (fit.FILLER, fit.NOTES, fit.COLOPHON)
+        info = finish.pdf_info(book, pages, name in profiles.TYPE_AREA_BOX, inside_back)
         converter = None
         if render_options.get("pdf_variant"):
             try:
@@ -367,7 +411,31 @@ def lay_out(book, name, options, warm, cwd, clock, problems, progress) -> Layout
         )
         if found not in problems:
             problems.append(found)
+    for part, pages in laid.spilled:
+        named, fields, hint = SPILLED[part]
+        found = error(
+            book.place(*fields),
+            "layout.spill",
+            f"the {named} takes {pages} pages: it must fit on one",
+            hint,
+        )
+        if found not in problems:
+            problems.append(found)
     return Layout(name, renderer, laid, pdf, engine.tokens(laid.document))
+
+
+# What each one-page part is called, the fields it prints (the longest is pointed at), and
+# what to shorten when it spills onto a second page.
+SPILLED = {
+    fit.COVER: ("cover (封面)", ("title", "subtitle", "authors"),
+                "shorten title: or subtitle: (up to 80 characters fit every page size)"),
+    fit.TITLE: ("title page (扉页)", ("title", "subtitle", "authors"),
+                "shorten title:, subtitle: or authors:"),
+    fit.COLOPHON: ("colophon (版权页)", ("source_note", "description", "title"),
+                   "shorten source_note:, or the title: and subtitle: it repeats"),
+    fit.BACK: ("back cover (封底)", ("description", "title"),
+               "shorten description: (a sentence or two)"),
+}  # fmt: skip
 
 
 IMPOSE_HINT = (

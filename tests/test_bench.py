@@ -112,12 +112,6 @@ def test_stage_summary_keeps_the_pipeline_order():
     assert stages["proof"] == {"median": 1.0, "min": 1.0, "max": 1.0, "runs": 1}
 
 
-def test_document_pages_counts_the_filler_page():
-    # 28 pages with 2 blanks added: WeasyPrint laid out 26 pages plus the filler
-    assert bench.document_pages({"pages": 28, "blank_pages_added": 2}) == 27
-    assert bench.document_pages({"pages": 28, "blank_pages_added": 0}) == 29
-
-
 def test_render_options_become_weasyprint_flags():
     options = {"pdf_tags": True, "dpi": 150, "optimize_images": True, "full_fonts": False}
     assert bench.cli_flags(options) == ["--pdf-tags", "--dpi", "150", "--optimize-images"]
@@ -173,7 +167,7 @@ def test_parallel_needs_an_even_scale(tmp_path, capsys):
 
 def test_child_reports_timings_as_json(make_book, tmp_path):
     report = bench.run_child(make_book(), tmp_path / "out")
-    assert set(report) >= {"import", "build", "timings", "pages", "blank_pages_added", "pdf"}
+    assert set(report) >= {"import", "build", "timings", "pages", "fitted", "pdf"}
     assert {"load+validate", "layout", "write"} <= set(report["timings"])
     assert report["pages"] % 4 == 0
     assert report["seconds"] > 0 and report["cpu_seconds"] > 0 and report["peak_mb"] > 0
@@ -190,7 +184,7 @@ def fake_result() -> dict:
             "build": seconds - 0.6,
             "timings": {"load+validate": 0.02, "layout": seconds - 1.0},
             "pages": pages,
-            "blank_pages_added": 2,
+            "fitted": "28 pages, blank 2 (封二), 27 (封三): articles open on rectos",
             "problems": ["book/a.yaml:1:1: warning: photo missing [content.placeholder]"],
             "seconds": seconds,
             "cpu_seconds": seconds - 0.1,
@@ -206,9 +200,9 @@ def fake_result() -> dict:
         "targets": bench.TARGETS,
         "booklet": {
             "pages": 28,
-            "blank_pages_added": 2,
-            "document_pages": 27,
-            "raw_pages": 27,
+            "fitted": "28 pages, blank 2 (封二), 27 (封三): articles open on rectos",
+            "document_pages": 28,
+            "raw_pages": 28,
             "same_pages": True,
             "raw_warnings": [],
             "pipeline": {"seconds": s([2.0, 2.2]), "peak_mb": s([290.0, 291.0])},

@@ -94,20 +94,26 @@ def test_no_space_is_inserted_between_chinese_characters(booklet_pdf):
     assert [b for b in bad if b[1] not in typed] == []
 
 
-def test_page_count_is_a_multiple_of_four_and_padding_pages_are_blank(booklet, booklet_pdf):
+def test_page_count_is_a_multiple_of_four_and_blank_pages_are_blank(booklet, booklet_pdf):
     pages = booklet_pdf.pages
+    plan = booklet.result.layouts["screen"].laid.plan
     assert len(pages) % 4 == 0
-    assert booklet.result.pages == len(pages)
-    last_text = len(pages) - 1  # the back cover
-    blanks = range(last_text - booklet.result.blank_pages_added, last_text)
-    assert blanks
-    for index in blanks:
-        assert pages[index].chars == [], f"page {index + 1} should be an intentional blank"
+    assert booklet.result.pages == len(pages) == plan.pages
+    assert plan.blanks(), "the booklet leaves its inside covers blank"
+    for number in plan.blanks():
+        assert pages[number - 1].chars == [], f"page {number} should be an intentional blank"
+    printed = {n for n, page in enumerate(pages, start=1) if page.chars}
+    assert printed == set(range(1, len(pages) + 1)) - set(plan.blanks())
+    assert f"{len(pages)} pages" in booklet.result.fitted
 
 
-def test_articles_open_on_right_hand_pages(article_pages, booklet):
-    assert len(article_pages) == len(booklet.result.book.articles)
-    assert all(page % 2 == 1 for page in article_pages.values()), article_pages
+def test_articles_open_where_the_fitting_placed_them(article_pages, booklet):
+    plan = booklet.result.layouts["screen"].laid.plan
+    book = booklet.result.book
+    assert len(article_pages) == len(book.articles)
+    assert sorted(article_pages.values()) == [plan.start(a.id) for a in book.articles]
+    if plan.arrangement.openings == "right":
+        assert all(page % 2 == 1 for page in article_pages.values()), article_pages
 
 
 def test_toc_numbers_match_links_and_headings(booklet, booklet_pdf):
@@ -379,11 +385,6 @@ def test_html_output_renders_with_plain_weasyprint_to_the_same_pages(tmp_path):
     subprocess.run(command, check=True, capture_output=True)
     built = [page.extract_text() for page in PdfReader(result.reader_path).pages]
     plain = [page.extract_text() for page in PdfReader(raw).pages]
-    padding = result.blank_pages_added
-    # The build puts the back cover last, after its filler pages; the HTML ends with the
-    # back cover and one filler page.
-    assert len(plain) == len(built) - padding + 1
-    body = len(built) - padding - 1
-    assert plain[:body] == built[:body]
-    assert plain[body] == built[-1] and "江海共潮生" in plain[body]
-    assert plain[-1].strip() == ""
+    # The HTML holds every page in the build's order, the blank ones too.
+    assert plain == built
+    assert "江海共潮生" in plain[-1]

@@ -56,7 +56,11 @@ def notes_article() -> str:
             notes.append(f"  {n}: 第{n}条注释，说明正文里的一个词语" + "，写得比较长" * longer)
         body.append("  - " + "".join(pieces) + "。")
     return (
-        "id: notes\ntitle: 脚注\nbody:\n" + "\n".join(body) + "\nnotes:\n" + "\n".join(notes) + "\n"
+        "id: footnotes\ntitle: 脚注\nbody:\n"
+        + "\n".join(body)
+        + "\nnotes:\n"
+        + "\n".join(notes)
+        + "\n"
     )
 
 

@@ -232,11 +232,13 @@ def test_the_table_aligns_numbers_on_the_right_and_on_the_point(lines, openings,
 def test_people_print_on_cover_title_page_and_colophon_and_in_the_metadata(example_book, pdf):
     meta = PdfReader(io.BytesIO(example_book.pdf_bytes)).metadata
     assert meta["/Author"] == "朱自清 著；本书编辑组 注"
-    cover, _inside, title_page, colophon = (squeeze(p.extract_text()) for p in pdf.pages[:4])
-    assert "朱自清散文三篇朱自清著本书编辑组注" in cover
-    # the title page stays one page: the publisher under the people
-    assert title_page.endswith("朱自清散文三篇朱自清著本书编辑组注booklet示例文库")
-    assert "作者朱自清著；本书编辑组注" in colophon
+    plan = example_book.result.layouts["screen"].laid.plan
+    starts = {slot.part: slot.start for slot in plan.slots}
+    text = {part: squeeze(pdf.pages[start - 1].extract_text()) for part, start in starts.items()}
+    assert "朱自清散文三篇朱自清著本书编辑组注" in text["cover"]
+    if plan.arrangement.title_page:  # one page: the publisher under the people
+        assert text["title"].endswith("朱自清散文三篇朱自清著本书编辑组注booklet示例文库")
+    assert "作者朱自清著；本书编辑组注" in text["colophon"]
 
 
 def test_the_contents_list_headed_sections_and_leave_out_breaks_and_toc_false(example_book, pdf):

@@ -161,7 +161,9 @@ def test_real_booklet_toc_numbers_and_recto_openings(real):
         expected += [a.id, *(s.id for s in a.sections)]
     assert targets == expected
     assert all(e["printed"] == e["page"] for e in entries)
-    assert all(o["page"] % 2 == 1 for o in result.facts["toc"]["articles"])
+    assert [o["page"] for o in result.facts["toc"]["articles"]] == [
+        engine.anchor_pages(real["screen"].document.pages)[a.id] for a in book.articles
+    ]
 
 
 def test_real_booklet_print_profile(real):
@@ -239,14 +241,12 @@ def test_a_paragraph_that_is_not_laid_out_is_reported_at_its_yaml_place(real):
 
 
 def test_toc_numbers_that_disagree_with_the_pages(real):
-    """Drop the blank page before the first article: every printed number after it is off
-    by one, and the article now opens on a left-hand page."""
+    """Drop the blank inside front cover: every printed number after it is off by one."""
     laid = real["screen"]
     anchors = engine.anchor_pages(laid.document.pages)
     first = anchors[laid.book.articles[0].id]
-    assert engine.page_name(laid.document.pages[first - 2]) == "filler"
-    pages = [p for number, p in enumerate(laid.document.pages, 1) if number != first - 1]
-    document = laid.document.copy(pages)
+    assert engine.page_name(laid.document.pages[1]) == "filler"
+    document = laid.document.copy([p for n, p in enumerate(laid.document.pages, 1) if n != 2])
     result = check(document, laid.pdf, laid.book, "screen", laid.pieces)
     wrong = [p for p in result.problems if p.code == "preflight.toc-page"]
     entries = result.facts["toc"]["entries"]
@@ -254,8 +254,21 @@ def test_toc_numbers_that_disagree_with_the_pages(real):
     assert all(e["printed"] == e["page"] + 1 for e in entries)
     assert f"is on page {first}; it is on page {first - 1}" in wrong[0].message
     assert wrong[0].where == laid.book.articles[0].where
-    verso = [p for p in result.problems if p.code == "preflight.article-verso"]
-    assert [p.where for p in verso] == [a.where for a in laid.book.articles]
+
+
+def test_an_article_on_a_verso_is_an_error_when_the_book_asks_for_rectos(real):
+    """The booklet lets the build choose (openings: auto); told to open every article on a
+    recto, the same pages are wrong wherever an article opens on a left-hand page."""
+    laid = real["screen"]
+    anchors = engine.anchor_pages(laid.document.pages)
+    versos = [a.where for a in laid.book.articles if anchors[a.id] % 2 == 0]
+    assert versos, "the fitted booklet opens some article on a verso"
+    chosen = check(laid.document, laid.pdf, laid.book, "screen", laid.pieces)
+    assert "preflight.article-verso" not in codes(chosen)
+    rectos = dataclasses.replace(laid.book, openings="right")
+    asked = check(laid.document, laid.pdf, rectos, "screen", laid.pieces)
+    verso = [p for p in asked.problems if p.code == "preflight.article-verso"]
+    assert [p.where for p in verso] == versos
 
 
 def test_placeholder_warns_on_screen_and_stops_print(make_book, tmp_path, monkeypatch):

@@ -20,6 +20,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
 from booklet.editor import serve, watch
 from booklet.editor.live import Preview
@@ -354,9 +355,11 @@ def test_a_profile_the_build_did_not_make_is_built_on_demand(built):
     rebuild.woken()  # what the watch loop does when woken
     state = state_of(url, "imposed")
     assert state["pending"] == "" and state["sheets"]
+    labels = PdfReader(rebuild.result.reader_path).page_labels  # the reader's pages
+    assert labels[0] == "封面" and labels[-1] == "封底"
     assert [v["label"] for v in state["views"]][:2] == [
-        "sheet 1 front: 封底 | 封面",
-        "sheet 1 back: 封二 | 封三",
+        f"sheet 1 front: {labels[-1]} | {labels[0]}",
+        f"sheet 1 back: {labels[1]} | {labels[-2]}",
     ]
     # Each side holds the pages booklet_order puts there, at the halves of its trim.
     front = state["views"][0]

@@ -173,8 +173,10 @@ def test_a_broken_save_reports_its_problems_and_keeps_the_last_good_pdf(make_boo
         stamp = pdf.stat().st_mtime_ns
         lines = err.getvalue().splitlines()
         assert " built " in lines[0] and " s: " in lines[0] and "0 errors" in lines[0]
-        # Then the preflight's summary, as a one-shot build prints it; no page changes yet.
-        assert lines[1].startswith("  preflight (screen): 8 pages (×4 ✓, boxes ✓)"), lines
+        # Then how the pages were fitted and the preflight's summary, as a one-shot build
+        # prints them; no page changes yet.
+        assert lines[1].startswith("  fitted: 8 pages, blank 2 (封二)"), lines
+        assert lines[2].startswith("  preflight (screen): 8 pages (×4 ✓, boxes ✓)"), lines
         assert not any(line.startswith("  pages:") for line in lines)
         assert preview.state.good_build == 1 and not preview.state.failed
         assert preview.pdf() == good
@@ -340,9 +342,9 @@ def test_a_warm_rebuild_writes_exactly_what_a_cold_build_writes(
     rendered: list[str] = []
     original = pipeline.paginate.PartSetter.render
 
-    def counting(self, html, start, css=""):
+    def counting(self, html, start, css="", verso=False):
         rendered.append(html)
-        return original(self, html, start, css)
+        return original(self, html, start, css, verso)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pipeline.paginate.PartSetter, "render", counting)

@@ -13,8 +13,11 @@ from booklet import engine, pipeline
 
 @pytest.fixture
 def book(tmp_path, make_book_module):
+    """The small book with its articles on rectos: blank pages before them, alike."""
     copy = tmp_path / "book"
     shutil.copytree(make_book_module, copy)
+    with (copy / "book.yaml").open("a", encoding="utf-8") as settings:
+        settings.write("openings: right\n")
     return copy
 
 

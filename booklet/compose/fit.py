@@ -2,17 +2,17 @@
 fewest blank pages in a saddle-stitched booklet (a multiple of four pages).
 
 An arrangement says where articles open (on a recto, or on the next page), whether the book
-has a title page (扉页), and where the colophon (版权页) and the contents (目录) go: the
-inside front cover (封二), the front matter, or (the colophon) the back, before the inside
-back cover (封三). Each part's page count is known before pages are numbered (a part sets
+has a title page (扉页), and where the colophon (版权页) goes: the inside front cover (封二),
+after the title page, or at the back, before the inside back cover (封三); the contents (目录)
+open on the first recto after them. Each part's page count is known before pages are numbered (a part sets
 the same lines on left and right pages, whose type areas are mirror images), so every
 arrangement is counted without laying anything out again.
 
-Blank pages are scored (page-composition.md, P7): two blank pages in a row are the worst, then
-the count of blank pages other than the inside covers; among equals, the arrangement closest
-to a book's conventions wins (rectos, a title page, the colophon behind it). The padding a
-booklet needs before its back cover goes to 封三 and, before it, to notes pages (笔记) rather
-than blanks.
+Plans are scored (page-composition.md, P7): two blank pages in a row are the worst, then the
+blank pages other than the inside covers, then the page count (a sheet saved is paper and
+binding saved); among equals, the arrangement closest to a book's conventions wins (rectos, a
+title page, the colophon behind it), then the fewest notes pages. The padding a booklet needs
+before its back cover goes to 封三 and, before it, to notes pages (笔记) rather than blanks.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import product
 
-FILLER = "filler"  # a blank page
-NOTES = "notes"  # a page for the reader's notes, where the signature needs padding
-COVER, BACK, TITLE, COLOPHON, CONTENTS = "cover", "back", "title", "colophon", "contents"
+from booklet.model import PARTS
+
+# FILLER: a blank page; NOTES: a page for the reader's notes, where the signature needs padding
+COVER, TITLE, COLOPHON, CONTENTS, BACK, FILLER, NOTES = PARTS
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,6 @@ class Arrangement:
     openings: str  # "right": every article opens on a recto; "any": on the next page
     title_page: bool
     colophon: str  # "front" (after the title page), "cover" (封二) or "back"
-    contents: str  # "front" or "cover" (封二)
 
     def describe(self) -> str:
         where = {"front": "in the front matter", "cover": "on the inside front cover",
@@ -39,7 +39,6 @@ class Arrangement:
             "articles open on rectos" if self.openings == "right" else "articles open on any page",
             "a title page" if self.title_page else "no title page",
             f"the colophon {where[self.colophon]}",
-            f"the contents {where[self.contents]}",
         ]
         return ", ".join(parts)
 
@@ -47,10 +46,7 @@ class Arrangement:
     def departures(self) -> int:
         """How far from a book's conventions (the tie-break among equal fits)."""
         return (
-            2 * (self.openings != "right")
-            + 2 * (not self.title_page)
-            + (self.colophon != "front")
-            + (self.contents != "front")
+            2 * (self.openings != "right") + 2 * (not self.title_page) + (self.colophon != "front")
         )
 
 
@@ -73,11 +69,34 @@ class Plan:
     def blanks(self) -> list[int]:
         return [s.start for s in self.slots if s.part == FILLER]
 
+    def notes(self) -> list[int]:
+        return [s.start for s in self.slots if s.part == NOTES]
+
     def score(self) -> tuple:
         blank = set(self.blanks())
         covers = {2, self.pages - 1}
         in_a_row = sum(1 for page in blank if page + 1 in blank)
-        return (in_a_row, len(blank - covers), len(blank), self.arrangement.departures)
+        return (
+            in_a_row,
+            len(blank - covers),
+            self.pages,
+            self.arrangement.departures,
+            len(self.notes()),
+            len(blank),
+        )
+
+    def summary(self) -> str:
+        """The plan in a line: 24 pages, blank 2 and 23 (…): articles open on any page, …"""
+
+        def pages(numbers: list[int]) -> str:
+            return ", ".join(map(str, numbers))
+
+        covers = {2: "封二", self.pages - 1: "封三"}
+        blank = [f"{n} ({covers[n]})" if n in covers else str(n) for n in self.blanks()]
+        said = [f"{self.pages} pages", f"blank {', '.join(blank)}" if blank else "no blank page"]
+        if self.notes():
+            said.append(f"notes pages {pages(self.notes())}")
+        return f"{', '.join(said)}: {self.arrangement.describe()}"
 
     def start(self, part: str) -> int:
         return next(slot.start for slot in self.slots if slot.part == part)
@@ -85,7 +104,7 @@ class Plan:
 
 def plan(arrangement: Arrangement, counts: dict[str, int], articles: list[str]) -> Plan | None:
     """The pages of one arrangement, given each part's page count; None when it cannot hold
-    the parts (a two-page contents on the inside front cover)."""
+    the parts (a colophon longer than the inside front cover)."""
     slots: list[Slot] = []
     page = 1
 
@@ -99,17 +118,15 @@ def plan(arrangement: Arrangement, counts: dict[str, int], articles: list[str]) 
             put(FILLER)
 
     put(COVER)
-    on_cover = [p for p in (CONTENTS, COLOPHON) if getattr(arrangement, p) == "cover"]
-    if len(on_cover) > 1 or any(counts[p] != 1 for p in on_cover):
+    if arrangement.colophon == "cover" and counts[COLOPHON] != 1:
         return None
-    put(on_cover[0] if on_cover else FILLER)  # 封二
+    put(COLOPHON if arrangement.colophon == "cover" else FILLER)  # 封二
     if arrangement.title_page:
         put(TITLE, counts[TITLE])
     if arrangement.colophon == "front":
         put(COLOPHON, counts[COLOPHON])
-    if arrangement.contents == "front":
-        recto()
-        put(CONTENTS, counts[CONTENTS])
+    recto()  # the contents open on a recto
+    put(CONTENTS, counts[CONTENTS])
     for article in articles:
         if arrangement.openings == "right":
             recto()
@@ -123,19 +140,21 @@ def plan(arrangement: Arrangement, counts: dict[str, int], articles: list[str]) 
     return Plan(arrangement, tuple(slots))
 
 
-def arrangements(openings: str) -> list[Arrangement]:
-    """Every arrangement the book's ``openings`` setting allows ("right", "any", "auto")."""
+def arrangements(openings: str, title_page: str | bool = "auto") -> list[Arrangement]:
+    """Every arrangement the book's settings allow: ``openings`` "right", "any" or "auto";
+    ``title_page`` True, False or "auto"."""
     kinds = ("right", "any") if openings == "auto" else (openings,)
-    return [
-        Arrangement(o, t, c, k)
-        for o, t, c, k in product(
-            kinds, (True, False), ("front", "cover", "back"), ("front", "cover")
-        )
-    ]
+    titles = (True, False) if title_page == "auto" else (title_page,)
+    return [Arrangement(o, t, c) for o, t, c in product(kinds, titles, ("front", "cover", "back"))]
 
 
-def best(openings: str, counts: dict[str, int], articles: list[str]) -> tuple[Plan, Plan | None]:
+def best(
+    counts: dict[str, int],
+    articles: list[str],
+    openings: str = "auto",
+    title_page: str | bool = "auto",
+) -> tuple[Plan, Plan | None]:
     """The best plan and the runner-up."""
-    plans = [p for a in arrangements(openings) if (p := plan(a, counts, articles))]
+    plans = [p for a in arrangements(openings, title_page) if (p := plan(a, counts, articles))]
     plans.sort(key=Plan.score)
     return plans[0], (plans[1] if len(plans) > 1 else None)

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 import weasyprint
 
 from booklet import engine
-from booklet.compose import grid
+from booklet.compose import fit, grid
 from booklet.typeset.render import Part, Renderer, contents_ids
+
+SMALLER_STEPS = 3  # the bk-smaller-N classes of styles/components/cover.css
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,10 @@ class Laid:
     anchors: dict[str, int]  # every anchor → the first page it is on
     missing: tuple[str, ...] = ()  # named pages of the back matter the styles do not make
     grid: str = ""  # the spaces the line grid added below blocks, as CSS (for the --html)
+    plan: fit.Plan | None = None  # the arrangement of the pages chosen (compose/fit.py)
+    runner_up: fit.Plan | None = None  # the next best
+    spilled: tuple[tuple[str, int], ...] = ()  # one-page parts laid out longer: (part, pages)
+    steps: dict[str, int] | None = None  # how much smaller each one-page part is set
 
 
 class PartCache:
@@ -47,10 +53,11 @@ class PartCache:
         self._parts: dict[tuple[str, int, str], weasyprint.Document] = {}
         self._used: dict[tuple[str, int, str], weasyprint.Document] = {}
         self.numbers: dict[str, int] | None = None  # what the last contents printed
+        self.starts: dict[str, int] = {}  # where each article started in the last plan
 
     def begin(self, key: object) -> None:
         if key != self._key:
-            self._key, self._parts, self.numbers = key, {}, None
+            self._key, self._parts, self.numbers, self.starts = key, {}, None, {}
         self._used = {}
 
     def get(self, html: str, start: int, css: str = "") -> weasyprint.Document | None:
@@ -79,25 +86,38 @@ class PartSetter:
         self.fonts = fonts
         self.options = options
         self._first_pages: dict[int, weasyprint.CSS] = {}
+        # A part that opens on a verso: an empty first page (a marker), then its first
+        # element on a left page; the empty page is dropped.
+        self._verso = weasyprint.CSS(string=".bk-verso + * { break-before: left !important; }")
 
-    def render(self, html: str, start: int, css: str = "") -> tuple[weasyprint.Document, bool]:
+    def render(
+        self, html: str, start: int, css: str = "", verso: bool = False
+    ) -> tuple[weasyprint.Document, bool]:
         """Lay out one part whose first page is page ``start`` (``css``: rules of its own,
-        the grid's spaces); also whether the engine stayed silent (no log record, no
-        refused file)."""
+        the grid's spaces; ``verso``: it opens on a left page); also whether the engine
+        stayed silent (no log record, no refused file)."""
         sheets = [self.stylesheet]
         if css:
             sheets.append(weasyprint.CSS(string=css))
-        if start != 1:
+        if verso:
+            sheets.append(self._verso)
+        first = start - 1 if verso else start  # a verso part's first page is the blank one
+        if first != 1:
             # The page counter of a part counts on from the pages before it.
-            if start not in self._first_pages:
-                rule = f"@page :first {{ counter-increment: page {start} }}"
-                self._first_pages[start] = weasyprint.CSS(string=rule)
-            sheets.append(self._first_pages[start])
+            if first not in self._first_pages:
+                rule = f"@page :first {{ counter-increment: page {first} }}"
+                self._first_pages[first] = weasyprint.CSS(string=rule)
+            sheets.append(self._first_pages[first])
+        if verso:
+            at = html.index(">", html.index("<body")) + 1
+            html = html[:at] + '<div class="bk-verso"></div>' + html[at:]
         refused = len(self.fetcher.refused)
         with engine.engine_log() as records:
             document = weasyprint.HTML(
                 string=html, base_url=self.base_url, url_fetcher=self.fetcher
             ).render(font_config=self.fonts, stylesheets=sheets, **self.options)
+        if verso:  # the marker's empty right page before the part's left one
+            document = document.copy(document.pages[1:])
         # An enclosing engine_log() (the pipeline's) received the same records.
         return document, not records and len(self.fetcher.refused) == refused
 
@@ -111,16 +131,21 @@ def lay_out(
     cache: PartCache | None = None,
     progress: Progress | None = None,
 ) -> Laid:
-    """Lay out the front matter, each article on a recto, and the back cover; join them."""
+    """Lay out every part, fit the signature (compose/fit.py), number the contents where the
+    headings fell, and join the pages in the chosen order."""
     cache = cache or PartCache()
 
     def part(piece: Part, start: int, css: str = "") -> weasyprint.Document:
+        """One part with its first page numbered ``start``; on a verso (an even number) the
+        part begins with a left page: laid out after a blank right page, which is dropped."""
+        verso = start % 2 == 0
         html = renderer.document([piece], with_stylesheet=False)
-        document = cache.get(html, start, css)
+        key_css = css + ("\n/* verso */" if verso else "")
+        document = cache.get(html, start, key_css)
         if document is None:
-            document, silent = setter.render(html, start, css)
+            document, silent = setter.render(html, start, css, verso)
             if silent:
-                cache.put(html, start, document, css)
+                cache.put(html, start, document, key_css)
         return document
 
     grids: dict[str, dict[grid.Key, grid.Space]] = {}
@@ -143,49 +168,109 @@ def lay_out(
         grids[piece.name] = spaces
         return document
 
-    ids = contents_ids(renderer.book)
+    book = renderer.book
+    ids = contents_ids(book)
     articles = renderer.articles()
+    names = [piece.name for piece in articles]
     numbers: dict[str, int | str] = dict(cache.numbers or dict.fromkeys(ids, "000"))
-    for _attempt in range(3):
-        front = part(renderer.front(numbers), 1)
-        page = len(front.pages) + 1
-        placed = []  # (first page, opens after a filler, document)
-        for number, piece in enumerate(articles, start=1):
-            if progress:
-                progress(f"layout: article {number} of {len(articles)} ({piece.name})")
-            verso = page % 2 == 0  # an article opens on a recto: a filler goes first
-            page += verso
-            document = article(piece, page)
-            placed.append((page, verso, document))
-            page += len(document.pages)
-        found: dict[str, int] = {}
-        for start, _verso, document in placed:
-            for name, number in engine.anchor_pages(document.pages, start).items():
-                found.setdefault(name, number)
-        laid_out = {i: found.get(i, "?") for i in ids}
-        if laid_out == numbers:
-            break
-        numbers = laid_out  # the contents print other numbers: lay the front out again
-        again = part(renderer.front(numbers), 1)
-        if len(again.pages) == len(front.pages):
-            front = again
-            break
-    else:
-        raise RuntimeError("the contents do not settle on a page count")
+    steps: dict[str, int] = {}
 
-    back = part(renderer.back(), 1)
-    named = {engine.page_name(p): p for p in reversed(back.pages)}
-    cover, filler = named.get("back"), named.get("filler")
-    missing = tuple(name for name, page in (("back", cover), ("filler", filler)) if page is None)
-    pages = list(front.pages)
-    for _start, verso, document in placed:
-        pages += [filler] * verso + document.pages
-    padding = -(len(pages) + 1) % 4
-    pages += [filler] * padding + [cover]
-    if missing:  # the pipeline reports it and writes nothing
-        pages = [p for p in pages if p is not None]
+    def one_page(name: str, make: Callable[[int], Part]) -> weasyprint.Document:
+        """A part that must fit on one page, set a step smaller until it does."""
+        for step in range(SMALLER_STEPS + 1):
+            document = part(make(step), 1)
+            steps[name] = step
+            if len(document.pages) == 1:
+                break
+        return document
+
+    fixed = {
+        fit.COVER: one_page(fit.COVER, renderer.cover),
+        fit.TITLE: one_page(fit.TITLE, renderer.title_page),
+        fit.COLOPHON: one_page(fit.COLOPHON, renderer.colophon),
+        fit.BACK: one_page(fit.BACK, renderer.back),
+        fit.FILLER: part(renderer.filler(), 1),
+        fit.NOTES: part(renderer.notes(), 1),
+    }
+    # Where the articles start in the plan of the last build (or one after the other, on
+    # rectos if the book asks for them):
+    # laid out there first, they are laid out once when the plan stays.
+    starts = dict(cache.starts)
+    laid: dict[str, weasyprint.Document] = {}
+    plan = runner_up = None
+    for attempt in range(4):
+        front = 1 + counts_of(fixed, fit.COVER) + 1 + counts_of(fixed, fit.TITLE)
+        front += counts_of(fixed, fit.COLOPHON)
+        contents_start = starts.get(fit.CONTENTS) or front + (front % 2 == 0)
+        contents = part(renderer.contents(numbers), contents_start)
+        starts[fit.CONTENTS] = contents_start
+        counts = {name: len(document.pages) for name, document in fixed.items()}
+        counts[fit.CONTENTS] = len(contents.pages)
+        page = contents_start + counts[fit.CONTENTS]
+        for number, piece in enumerate(articles, start=1):
+            if progress and not attempt:
+                progress(f"layout: article {number} of {len(articles)} ({piece.name})")
+            recto = book.openings == "right" and page % 2 == 0
+            start = starts.get(piece.name) or page + recto
+            laid[piece.name] = article(piece, start)
+            starts[piece.name] = start
+            page = start + len(laid[piece.name].pages)
+        counts.update({name: len(laid[name].pages) for name in names})
+        plan, runner_up = fit.best(counts, names, book.openings, book.title_page)
+        moved = {name: plan.start(name) for name in names if plan.start(name) != starts[name]}
+        if progress and moved:
+            progress(f"layout: fitting the pages ({len(moved)} of {len(names)} articles move)")
+        for name, start in moved.items():
+            piece = next(p for p in articles if p.name == name)
+            laid[name] = article(piece, start)
+            starts[name] = start
+        if plan.start(fit.CONTENTS) != contents_start:
+            starts[fit.CONTENTS] = plan.start(fit.CONTENTS)
+            moved[fit.CONTENTS] = starts[fit.CONTENTS]
+            contents = part(renderer.contents(numbers), starts[fit.CONTENTS])
+        found: dict[str, int] = {}
+        for name in names:
+            for anchor, number in engine.anchor_pages(laid[name].pages, starts[name]).items():
+                found.setdefault(anchor, number)
+        printed = {i: found.get(i, "?") for i in ids}
+        if printed == numbers and not moved:
+            break
+        numbers = printed  # the contents print other numbers: lay them out again
+    cache.starts = starts
+    slots = {fit.CONTENTS: contents, **fixed, **laid}
+    pages = []
+    for slot in plan.slots:
+        # A part is as long as the plan says: a one-page part that spilled (an error, but the
+        # rest of the book is still checked) keeps its first page.
+        if slot.part == fit.NOTES:  # a notes page prints its folio: laid out where it goes
+            slots[fit.NOTES] = part(renderer.notes(), slot.start)
+        pages += slots[slot.part].pages[: slot.pages]
+    named = {
+        engine.page_name(p): p for p in reversed(fixed[fit.BACK].pages + fixed[fit.FILLER].pages)
+    }
+    missing = tuple(name for name in ("back", "filler") if name not in named)
     printed = {i: n for i, n in numbers.items() if isinstance(n, int)}  # "?": no anchor
     cache.end(printed)
-    joined = engine.join(front, pages)
+    joined = engine.join(fixed[fit.COVER], pages)
     grid_css = "\n".join(grid.stylesheet(spaces) for spaces in grids.values() if spaces)
-    return Laid(joined, padding, printed, engine.anchor_pages(joined.pages), missing, grid_css)
+    spilled = tuple(
+        (name, len(fixed[name].pages))
+        for name in (fit.COVER, fit.TITLE, fit.COLOPHON, fit.BACK)
+        if len(fixed[name].pages) > 1
+    )
+    return Laid(
+        joined,
+        len(plan.blanks()),
+        printed,
+        engine.anchor_pages(joined.pages),
+        missing,
+        grid_css,
+        plan,
+        runner_up,
+        spilled,
+        steps,
+    )
+
+
+def counts_of(documents: dict, name: str) -> int:
+    return len(documents[name].pages)

@@ -42,6 +42,15 @@ BOOK = {
     ),
     "page": Field(dict, "page options: size (A5, A4, B5, A6 or [width, height] in mm)"),
     "theme": Field(TEXT, "the look: a file name in styles/themes/ without .css (default booklet)"),
+    "openings": Field(
+        TEXT,
+        "where articles open: right (on a recto), any (on the next page) or auto (the one "
+        "that leaves fewer blank pages; the default)",
+    ),
+    "title_page": Field(
+        (bool, str),
+        "扉页: true, false, or auto (the default: left out only where that saves a sheet)",
+    ),
 }
 PAGE = {
     "size": Field((str, list), "A5, A4, B5, A6, or [width, height] in millimetres"),

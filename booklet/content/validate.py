@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from booklet.model import (
+    RESERVED_IDS,
     Article,
     Book,
     Byline,
@@ -375,11 +376,42 @@ def read_book(
         articles=tuple(articles),
         keywords=tuple(str(k) for k in check.get(book, "keywords", [])),
         authors=_people(book, check),
+        openings=_openings(book, check),
+        title_page=_title_page(book, check),
+        places=dict(book.value_where),
     )
     errors = [p for p in check.problems if p.severity == "error"]
     if errors:
         raise BuildFailed(check.problems)
     return result, tuple(check.problems)
+
+
+OPENINGS = ("auto", "right", "any")
+TITLE_PAGE = ("auto", True, False)
+
+
+def _openings(book: YMap, check: Checker) -> str:
+    return _choice(book, check, "openings", OPENINGS)
+
+
+def _title_page(book: YMap, check: Checker) -> str | bool:
+    return _choice(book, check, "title_page", TITLE_PAGE)
+
+
+def _choice(book: YMap, check: Checker, name: str, choices: tuple) -> Any:
+    """A setting that takes one of a few values; the first is the default."""
+    value = check.get(book, name, choices[0])
+    if value in choices and type(value) in {type(c) for c in choices if c == value}:
+        return value
+    said = ", ".join(str(c).lower() if isinstance(c, bool) else c for c in choices)
+    hint = did_you_mean(str(value), [str(c) for c in choices]) or f"{name}: one of {said}"
+    check.error(
+        book.value_where[name],
+        f"content.{name.replace('_', '-')}",
+        f"{name} '{value}' is not one of {said}",
+        hint,
+    )
+    return choices[0]
 
 
 def _iso_date(text: str) -> datetime.date | None:
@@ -502,7 +534,15 @@ def _unique_ids(articles: list[Article], check: Checker) -> None:
             (article.id, article.where),
             *((s.id, s.where) for s in article.all_sections()),
         ]:
-            if key in seen:
+            if key in RESERVED_IDS:
+                check.error(
+                    where,
+                    "content.reserved-id",
+                    f"id '{key}' is the name of one of the booklet's own parts",
+                    "choose another id (set id:, or rename the file); reserved: "
+                    + ", ".join(sorted(RESERVED_IDS)),
+                )
+            elif key in seen:
                 first = seen[key]
                 check.error(
                     where,

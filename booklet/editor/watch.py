@@ -150,6 +150,7 @@ class Rebuilder:
         self.maps = engine.SourceMaps()  # source maps of the pages, kept with the pages
         self.snapshot: Snapshot | None = None  # the last good build as the preview shows it
         self.result: pipeline.Result | None = None  # the last good build
+        self.fitted = ""  # how its pages were arranged (said again only when it changes)
         self.last_good: Path | None = None
         self.builds = 0
         self.in_build = False  # a stop signal interrupts a build, and waits out anything else
@@ -206,11 +207,13 @@ class Rebuilder:
             self.say(str(problem))
         if not self.quiet:
             what = self.describe(changed)
-            blanks = f", {result.blank_pages_added} blank added" if result.blank_pages_added else ""
             self.say(
                 f"{stamp} built {relative(self.last_good, self.cwd)} in {seconds:.2f} s: "
-                f"{result.pages} pages{blanks}; {summary(result.problems)}{what}"
+                f"{result.pages} pages; {summary(result.problems)}{what}"
             )
+            if result.fitted != self.fitted:  # the first build, or the pages changed
+                self.say(f"  fitted: {result.fitted}")
+            self.fitted = result.fitted
             for checked in result.preflight.values():
                 self.say("  " + checked.summary().replace("\n", "\n  "))
             if snapshot is not None and self.builds > 1:

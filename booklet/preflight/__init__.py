@@ -92,7 +92,8 @@ def run(
     problems += found
     found, facts["text"] = check_text(pages, book, pieces)
     problems += found
-    found, facts["toc"] = check_toc(laid.document, laid.anchors, book, where)
+    rectos = book.openings == "right"  # the book asks for it (else the build chooses)
+    found, facts["toc"] = check_toc(laid.document, laid.anchors, book, where, rectos)
     problems += found
     facts["ms"] = round((time.perf_counter() - start) * 1000, 1)
     return Preflight(tuple(problems), facts)

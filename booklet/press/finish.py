@@ -40,22 +40,22 @@ def metadata(book: Book) -> dict[str, str]:
     return {key: value for key, value in found.items() if value}
 
 
-def label_ranges(count: int) -> list[tuple[int, dict]]:
+def label_ranges(count: int, text_inside_back: bool = False) -> list[tuple[int, dict]]:
     """Page labels as (first page index, label) ranges: the four cover pages by name, the
-    rest by the folio printed on them (page 3 is labelled 3)."""
+    rest by the folio printed on them (page 3 is labelled 3). When an article runs onto the
+    inside back cover (``text_inside_back``), that page is labelled by its folio too."""
     if count < 4:
         return [(0, {"S": "/D", "St": 1})]
-    return [
-        (0, {"P": COVER_LABELS[0]}),
-        (1, {"P": COVER_LABELS[1]}),
-        (2, {"S": "/D", "St": 3}),
-        (count - 2, {"P": COVER_LABELS[2]}),
-        (count - 1, {"P": COVER_LABELS[3]}),
-    ]
+    ranges = [(0, {"P": COVER_LABELS[0]}), (1, {"P": COVER_LABELS[1]}), (2, {"S": "/D", "St": 3})]
+    if not text_inside_back:
+        ranges.append((count - 2, {"P": COVER_LABELS[2]}))
+    return [*ranges, (count - 1, {"P": COVER_LABELS[3]})]
 
 
-def pdf_info(book: Book, pages: int, type_area: bool = False) -> PdfInfo:
-    return PdfInfo(metadata(book), "zh-CN", label_ranges(pages), type_area)
+def pdf_info(
+    book: Book, pages: int, type_area: bool = False, text_inside_back: bool = False
+) -> PdfInfo:
+    return PdfInfo(metadata(book), "zh-CN", label_ranges(pages, text_inside_back), type_area)
 
 
 def outline_type_area(pdf: bytes, pages: list[PageFacts]) -> bytes:

@@ -20,6 +20,7 @@ from booklet.model import Article, Book, Note, Paragraph, Run, squeeze
 from booklet.problems import Where
 
 from . import cjk
+from .typearea import type_area
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 Typeset = Callable[..., Markup]  # (runs, note markup for a call) → HTML
@@ -152,9 +153,12 @@ class Renderer:
                 record(kind, s, where)
             return escape(s)
 
+        limit = type_area(book.page.width_mm, book.page.height_mm).running_chars
+        self.running = lambda s: cut(s, limit)
         self._parts = _ENV.get_template("parts.html").make_module(
             {
                 "book": book,
+                "running": self.running,
                 "fonts": page.fonts,
                 "credits": credits,
                 "date_text": f"{book.date.year}年{book.date.month}月",
@@ -172,10 +176,24 @@ class Renderer:
         self.pieces: dict[str, list[Piece]] = {}  # article id → its pieces, once rendered
         self._shell = _ENV.get_template("booklet.html")
 
-    def front(self, numbers: Mapping[str, int | str]) -> Part:
-        """Cover, title page, colophon and contents; ``numbers`` maps each article's and
-        section's id to the page number the contents print for it."""
-        return Part("front", self._parts.front(numbers))
+    # The one-page parts take a ``step``: 0, or how much smaller they are set to fit their page.
+    def cover(self, step: int = 0) -> Part:
+        return Part("cover", self._parts.cover(step))
+
+    def title_page(self, step: int = 0) -> Part:
+        return Part("title", self._parts.title_page(step))
+
+    def colophon(self, step: int = 0) -> Part:
+        return Part("colophon", self._parts.colophon(step))
+
+    def contents(self, numbers: Mapping[str, int | str]) -> Part:
+        """The contents; ``numbers`` maps each article's and section's id to the page
+        number it prints for it."""
+        return Part("contents", self._parts.contents(numbers))
+
+    def notes(self) -> Part:
+        """A page for the reader's notes, where the signature needs padding."""
+        return Part("notes", self._parts.notes())
 
     def articles(self) -> list[Part]:
         """Each article's part; records each article's pieces in ``pieces``."""
@@ -189,8 +207,12 @@ class Renderer:
                 self._pieces, self._article = None, None
         return parts
 
-    def back(self) -> Part:
-        return Part("back", self._parts.back())
+    def back(self, step: int = 0) -> Part:
+        return Part("back", self._parts.back(step))
+
+    def filler(self) -> Part:
+        """A blank page: no text, no folio."""
+        return Part("filler", self._parts.filler())
 
     def document(
         self, parts: Sequence[Part], with_stylesheet: bool = True, extra_css: str = ""
@@ -201,9 +223,15 @@ class Renderer:
         stylesheet = self.page.stylesheet + ("\n" + extra_css if extra_css else "")
         return self._shell.render(
             book=self.book,
+            running=self.running,
             stylesheet=Markup(stylesheet) if with_stylesheet else "",
             body=Markup("\n").join(part.body for part in parts),
         )
+
+
+def cut(text: str, limit: int) -> str:
+    """A running head (书眉) of at most ``limit`` characters: a longer one ends in …"""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def source_place(where: Where, root: Path, cwd: Path) -> str:

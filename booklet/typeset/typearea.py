@@ -31,6 +31,7 @@ BOTTOM = 0.10  # of the page height, at least
 MIN_MARGIN_MM = 10.0
 MIN_HEAD_MARGIN_MM = 12.0  # the top and outer... margins that hold a running head or folio
 TWO_COLUMN_GAP = 2  # characters between two columns, at least
+RUNNING_SIZE = 16 / 21  # running heads, in body sizes (--bk-size-running)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ class TypeArea:
     bottom_mm: float
     column_chars: int  # each of two columns, in characters
     column_gap: int  # the gutter between two columns, in characters
+
+    @property
+    def running_chars(self) -> int:
+        """The longest running head that stays on one line across the measure."""
+        return max(4, math.floor(self.chars / RUNNING_SIZE + 1e-9) - 1)
 
     @property
     def pitch_pt(self) -> float:

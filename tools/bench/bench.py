@@ -228,7 +228,7 @@ def child(report: Path, book: Path, out: Path, typeset: bool, html: bool) -> int
         "build": done - imported,
         "timings": result.timings,
         "pages": result.pages,
-        "blank_pages_added": result.blank_pages_added,
+        "fitted": result.fitted,
         "pdf": str(result.reader_path),
         "render_options": profiles.LAYOUTS[profiles.PROFILES[options.profile].layout],
         "problems": [str(p) for p in result.problems],
@@ -457,12 +457,6 @@ def pdf_pages(path: Path) -> int:
     return len(PdfReader(path).pages)
 
 
-def document_pages(report: dict) -> int:
-    """Pages the plain engine sets from the --html file: the build's pages less the filler
-    pages it adds before the back cover, plus the one filler page the HTML ends with."""
-    return report["pages"] - report["blank_pages_added"] + 1
-
-
 def measure_booklet(book: Path, work: Path, runs: int, say: Progress) -> dict:
     """Cold build.py against raw WeasyPrint on the HTML the pipeline produced, side by side.
 
@@ -498,10 +492,10 @@ def measure_booklet(book: Path, work: Path, runs: int, say: Progress) -> dict:
     cpu = [p.cpu_seconds for p in built]
     return {
         "pages": reference["pages"],
-        "blank_pages_added": reference["blank_pages_added"],
-        "document_pages": document_pages(reference),
+        "fitted": reference["fitted"],
+        "document_pages": reference["pages"],  # the --html holds every page, blanks too
         "raw_pages": raw_pages,
-        "same_pages": raw_pages == document_pages(reference),
+        "same_pages": raw_pages == reference["pages"],
         "raw_warnings": [line for line in first_raw.stderr.splitlines() if line.strip()],
         "pipeline": timed(built),
         "pipeline_runs": seconds,
@@ -886,8 +880,7 @@ def booklet_lines(result: dict) -> list[str]:
     b, s, v = result["booklet"], result["scaling"], result["verdicts"]
     same = b["raw_same_options"]
     lines = [
-        f"booklet: {b['pages']} pages ({b['blank_pages_added']} blank added); "
-        f"median [min–max] of {result['runs']} runs after a warm-up",
+        f"booklet: {b['fitted']}; median [min–max] of {result['runs']} runs after a warm-up",
         f"  cold build.py        {span(b['pipeline']['seconds'])}   "
         f"peak {span(b['pipeline']['peak_mb'], 'MB', 0)}",
         f"  raw weasyprint       {span(b['raw']['seconds'])}   "
@@ -897,8 +890,8 @@ def booklet_lines(result: dict) -> list[str]:
         f"target ≤ {TARGETS['pipeline_over_raw']}  {mark(v['pipeline_over_raw'])}"
         f"   (same options {b['pipeline_over_raw_same_options']['median']:.2f}×, "
         f"CPU time {b['pipeline_over_raw_cpu']['median']:.2f}×)",
-        f"  page count           pipeline {b['document_pages']} before padding "
-        f"(filler included), raw {b['raw_pages']}  {mark(v['same_pages'])}",
+        f"  page count           pipeline {b['document_pages']}, raw {b['raw_pages']}  "
+        f"{mark(v['same_pages'])}",
         "stages, x1, fresh process, median s: "
         + "  ".join(f"{name} {st['median']:.3f}" for name, st in result["stages"].items()),
         "scale   pages  whole process        pipeline.build       ms/page (process / build)  "
