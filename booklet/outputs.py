@@ -173,7 +173,9 @@ def _rename_all(
     drop the journal; a signal that came meanwhile is taken and reported as Interrupted
     after the set is whole."""
     main = threading.current_thread() is threading.main_thread()
+    came: list[int] = []  # a signal another thread received (the mask holds only this one's)
     if main:
+        previous = {s: signal.signal(s, lambda signum, _frame: came.append(signum)) for s in _STOP}
         signal.pthread_sigmask(signal.SIG_BLOCK, _STOP)
     try:
         os.replace(journal, journal.parent / JOURNAL)
@@ -190,5 +192,7 @@ def _rename_all(
     finally:
         if main:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP)
-    if taken is not None:
-        raise Interrupted(taken.si_signo, targets)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+    if taken is not None or came:
+        raise Interrupted(taken.si_signo if taken is not None else came[0], targets)

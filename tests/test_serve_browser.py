@@ -79,9 +79,11 @@ def yaml_place(path: Path, phrase: str) -> tuple[int, int]:
 
 RECORDER = textwrap.dedent(
     """\
-    import sys
-    with open(sys.argv[1], "a", encoding="utf-8") as out:
+    import os, sys
+    # Whole or not at all: the test reads the file as soon as it exists.
+    with open(sys.argv[1] + ".part", "w", encoding="utf-8") as out:
         out.write(" ".join(sys.argv[2:]) + "\\n")
+    os.replace(sys.argv[1] + ".part", sys.argv[1])
     """
 )
 
