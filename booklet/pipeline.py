@@ -22,7 +22,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from booklet import engine, outputs, preflight, profiles
-from booklet.compose import fit, paginate
+from booklet.compose import fit, floats, paginate
 from booklet.content import images
 from booklet.content.glyphs import Coverage
 from booklet.content.validate import read_book
@@ -215,7 +215,11 @@ class Layout:
             fit.FILLER: parts.filler,
             fit.NOTES: parts.notes,
         }
-        articles = {piece.name: piece for piece in parts.articles()}
+        moves = self.laid.moves or {}
+        articles = {
+            model.id: parts.article(floats.moved(model, moves.get(model.id, {}), parts.src))
+            for model in parts.book.articles
+        }
         every = [
             articles[s.part] if s.part in articles else made[s.part]() for s in self.laid.plan.slots
         ]
@@ -361,7 +365,23 @@ def lay_out(book, name, options, warm, cwd, clock, problems, progress) -> Layout
         setter = paginate.PartSetter(css, html_url, fetcher, fonts, with_counters)
         cache = warm.parts(name)
         cache.begin(key)
-        laid = paginate.lay_out(renderer, setter, cache, progress)
+        try:
+            laid = paginate.lay_out(renderer, setter, cache, progress)
+        except paginate.LayoutFailed as failed:
+            article = next((a for a in book.articles if a.id == failed.part), None)
+            where = article.where if article else Where(relative(book.root / "book.yaml", cwd))
+            what = f"article '{failed.part}'" if article else "the booklet's own pages"
+            problems.append(
+                error(
+                    where,
+                    "engine.layout-failed",
+                    f"the engine could not lay out {what} ({failed.reason}) with the styles of "
+                    f"the {name} layout",
+                    "a fault of the engine with this content and these styles: try another "
+                    "theme or page size to go on, and report it with the book",
+                )
+            )
+            raise BuildFailed(problems) from None
     with clock.stage("write"), engine.engine_log() as write_records:
         # Tagging is read when writing, the image options when rendering: give both.
         pages = len(laid.document.pages)

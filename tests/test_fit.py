@@ -172,7 +172,9 @@ def test_a_long_title_steps_down_on_the_cover_and_cuts_the_running_head(tmp_path
     """80 characters fit the cover and the title page of an A6 booklet; the running head on
     left pages is cut to its line with …, and the editor is told."""
     title = ("浙江对口支援涪陵三十三载" * 7)[:80]
-    options = small_book(tmp_path, make_book_module, "page:\n  size: A6\n", title)
+    # Articles on rectos: each runs on to a left page, where the book's title is the head.
+    settings = "page:\n  size: A6\nopenings: right\n"
+    options = small_book(tmp_path, make_book_module, settings, title)
     result = pipeline.build(options)
     steps = result.layouts["screen"].laid.steps
     assert steps[fit.COVER] > 0 and result.pages % 4 == 0

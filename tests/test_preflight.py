@@ -121,6 +121,14 @@ def real(booklet) -> dict[str, Laid]:
     }
 
 
+@pytest.fixture(scope="module")
+def example(example_book) -> Laid:
+    """The second example book's screen layout: its title page leaves blanks to fill."""
+    result = example_book.result
+    layout = result.layouts["screen"]
+    return Laid(layout.laid.document, layout.pdf, result.book, layout.renderer.pieces, ())
+
+
 def test_real_booklet_passes_with_only_the_placeholder_warning(real):
     result = real["screen"].run("screen")
     assert [(p.severity, p.code) for p in result.problems] == [("warning", "preflight.placeholder")]
@@ -207,11 +215,11 @@ def test_page_count_not_a_multiple_of_four_is_an_error(real):
     assert "×4 ✗" in result.summary()
 
 
-def test_filler_pages_are_intentional_blanks_and_other_empty_pages_are_not(real):
+def test_filler_pages_are_intentional_blanks_and_other_empty_pages_are_not(example):
     """The blanks the pipeline places are filler pages (before an article that would open
     on a verso, and before the back cover); the same empty page under another name is a
     stray page break."""
-    laid = real["screen"]
+    laid = example
     pages = engine.page_facts(laid.document)
     fillers = [page.number for page in pages if page.name == "filler"]
     assert fillers and len(pages) - 1 in fillers
@@ -240,9 +248,9 @@ def test_a_paragraph_that_is_not_laid_out_is_reported_at_its_yaml_place(real):
     assert text["paragraphs_found"] == text["paragraphs"] - 1
 
 
-def test_toc_numbers_that_disagree_with_the_pages(real):
+def test_toc_numbers_that_disagree_with_the_pages(example):
     """Drop the blank inside front cover: every printed number after it is off by one."""
-    laid = real["screen"]
+    laid = example
     anchors = engine.anchor_pages(laid.document.pages)
     first = anchors[laid.book.articles[0].id]
     assert engine.page_name(laid.document.pages[1]) == "filler"

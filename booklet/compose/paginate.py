@@ -18,10 +18,12 @@ from dataclasses import dataclass
 import weasyprint
 
 from booklet import engine
-from booklet.compose import fit, grid
+from booklet.compose import fit, floats, grid
+from booklet.model import Article
 from booklet.typeset.render import Part, Renderer, contents_ids
 
 SMALLER_STEPS = 3  # the bk-smaller-N classes of styles/components/cover.css
+FLOAT_ROUNDS = 4  # floats moved on in an article, at most (each move tries a few places)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Laid:
     runner_up: fit.Plan | None = None  # the next best
     spilled: tuple[tuple[str, int], ...] = ()  # one-page parts laid out longer: (part, pages)
     steps: dict[str, int] | None = None  # how much smaller each one-page part is set
+    moves: dict[str, floats.Moves] | None = None  # each article's floats moved on
 
 
 class PartCache:
@@ -72,6 +75,15 @@ class PartCache:
     def end(self, numbers: dict[str, int]) -> None:
         """Keep what this build used, nothing older."""
         self._parts, self._used, self.numbers = self._used, {}, numbers
+
+
+class LayoutFailed(Exception):
+    """The engine failed on a part (a fault of the engine, met with this content); ``part``
+    names the part (an article's id), filled in by lay_out."""
+
+    def __init__(self, reason: str, part: str = ""):
+        super().__init__(reason)
+        self.reason, self.part = reason, part
 
 
 class PartSetter:
@@ -113,9 +125,12 @@ class PartSetter:
             html = html[:at] + '<div class="bk-verso"></div>' + html[at:]
         refused = len(self.fetcher.refused)
         with engine.engine_log() as records:
-            document = weasyprint.HTML(
-                string=html, base_url=self.base_url, url_fetcher=self.fetcher
-            ).render(font_config=self.fonts, stylesheets=sheets, **self.options)
+            try:
+                document = weasyprint.HTML(
+                    string=html, base_url=self.base_url, url_fetcher=self.fetcher
+                ).render(font_config=self.fonts, stylesheets=sheets, **self.options)
+            except Exception as exc:  # the engine's own failure, not the book's: say so
+                raise LayoutFailed(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
         if verso:  # the marker's empty right page before the part's left one
             document = document.copy(document.pages[1:])
         # An enclosing engine_log() (the pipeline's) received the same records.
@@ -149,11 +164,12 @@ def lay_out(
         return document
 
     grids: dict[str, dict[grid.Key, grid.Space]] = {}
+    moves: dict[str, floats.Moves] = {}  # each article's floats moved on (compose/floats.py)
 
-    def article(piece: Part, start: int) -> weasyprint.Document:
-        """An article laid out on the line grid: laid out, measured, and laid out again with
-        the space each block lacks of whole lines (measured on the layout without them, so
-        a warm rebuild finds what a cold one does; that layout is kept in the cache)."""
+    def on_grid(piece: Part, start: int) -> tuple[weasyprint.Document, dict]:
+        """A part laid out on the line grid: laid out, measured, and laid out again with the
+        space each block lacks of whole lines (measured on the layout without them, so a
+        warm rebuild finds what a cold one does; that layout is kept in the cache)."""
         document = part(piece, start)
         spaces = grid.measure(document)
         for _attempt in range(2):
@@ -165,13 +181,47 @@ def lay_out(
             if not more:
                 break
             spaces = {**spaces, **more}
-        grids[piece.name] = spaces
+        return document, spaces
+
+    def article(model: Article, start: int) -> weasyprint.Document:
+        """An article on the line grid, its floats moved on where a page would end short
+        (starting from the moves found where it was laid out before)."""
+        src = renderer.src
+        chosen = dict(moves.get(model.id, {}))
+        document, spaces = on_grid(renderer.article(floats.moved(model, chosen, src)), start)
+        tried: set[str] = set()
+        for _round in range(FLOAT_ROUNDS):
+            now = floats.shortness(document)
+            pushed = (
+                floats.pushed(document, page) for page, _lines in floats.short_pages(document)
+            )
+            target = next((found for found in pushed if found and found not in tried), None)
+            if not now[0] or target is None:
+                break
+            tried.add(target)
+            for step in floats.STEPS:
+                trial = {**chosen, target: chosen.get(target, 0) + step}
+                changed = floats.moved(model, {k: v for k, v in trial.items() if v}, src)
+                if changed is None:
+                    continue
+                try:
+                    laid_out, laid_spaces = on_grid(renderer.article(changed), start)
+                except LayoutFailed:
+                    continue  # a place the engine cannot lay out is no place for it
+                if floats.shortness(laid_out) < now and floats.near_anchor(
+                    laid_out, model, trial, src
+                ):
+                    chosen, document, spaces = trial, laid_out, laid_spaces
+                    break
+        chosen = {k: v for k, v in chosen.items() if v}
+        renderer.article(floats.moved(model, chosen, src))  # its pieces, in the order they print
+        moves[model.id], grids[model.id] = chosen, spaces
         return document
 
     book = renderer.book
     ids = contents_ids(book)
-    articles = renderer.articles()
-    names = [piece.name for piece in articles]
+    articles = list(book.articles)
+    names = [model.id for model in articles]
     numbers: dict[str, int | str] = dict(cache.numbers or dict.fromkeys(ids, "000"))
     steps: dict[str, int] = {}
 
@@ -207,22 +257,25 @@ def lay_out(
         counts = {name: len(document.pages) for name, document in fixed.items()}
         counts[fit.CONTENTS] = len(contents.pages)
         page = contents_start + counts[fit.CONTENTS]
-        for number, piece in enumerate(articles, start=1):
+        for number, model in enumerate(articles, start=1):
             if progress and not attempt:
-                progress(f"layout: article {number} of {len(articles)} ({piece.name})")
+                progress(f"layout: article {number} of {len(articles)} ({model.id})")
             recto = book.openings == "right" and page % 2 == 0
-            start = starts.get(piece.name) or page + recto
-            laid[piece.name] = article(piece, start)
-            starts[piece.name] = start
-            page = start + len(laid[piece.name].pages)
+            start = starts.get(model.id) or page + recto
+            try:
+                laid[model.id] = article(model, start)
+            except LayoutFailed as failed:
+                failed.part = model.id
+                raise
+            starts[model.id] = start
+            page = start + len(laid[model.id].pages)
         counts.update({name: len(laid[name].pages) for name in names})
         plan, runner_up = fit.best(counts, names, book.openings, book.title_page)
         moved = {name: plan.start(name) for name in names if plan.start(name) != starts[name]}
         if progress and moved:
             progress(f"layout: fitting the pages ({len(moved)} of {len(names)} articles move)")
         for name, start in moved.items():
-            piece = next(p for p in articles if p.name == name)
-            laid[name] = article(piece, start)
+            laid[name] = article(next(m for m in articles if m.id == name), start)
             starts[name] = start
         if plan.start(fit.CONTENTS) != contents_start:
             starts[fit.CONTENTS] = plan.start(fit.CONTENTS)
@@ -269,6 +322,7 @@ def lay_out(
         runner_up,
         spilled,
         steps,
+        moves,
     )
 
 

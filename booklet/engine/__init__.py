@@ -9,7 +9,8 @@
 - ``write_pdf``: one write with metadata, labels and content-derived identifiers (``seal``);
   for the press, PDF/X-4 with colour through the output profile (``press_converter``).
 - ``tokens``: the custom properties (tokens) of a laid-out document's root element.
-- ``page_facts``, ``toc_entries``, ``page_name``, ``join``, ``blocks``, ``line_pitch``:
+- ``page_facts``, ``toc_entries``, ``page_name``, ``join``, ``blocks``, ``line_pitch``,
+  ``foot_space``:
   facts read from the layout.
 - ``counter_styles``: the store of @counter-style rules shared by a parse and its renders.
 - ``installed``: which replacements are in place now (tests read it).
@@ -26,7 +27,7 @@ from .facts import (  # noqa: I001
     anchor_pages,
     toc_entries,
 )
-from .blocks import Block, blocks, line_pitch
+from .blocks import Block, blocks, foot_space, line_pitch
 from .fetcher import FolderFetcher
 from .gate import ENGINE_VERSION, EngineMismatch, check, subsetter_missing
 from .hook import hooked, installed
@@ -59,6 +60,7 @@ __all__ = [
     "check",
     "counter_styles",
     "engine_log",
+    "foot_space",
     "hooked",
     "installed",
     "join",

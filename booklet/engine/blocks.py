@@ -103,3 +103,43 @@ def _lines(box, heights: Counter) -> None:
         return
     for child in getattr(box, "children", ()):
         _lines(child, heights)
+
+
+def foot_space(document) -> list[float]:
+    """The space left empty at the foot of each page (CSS px): from the end of the last line,
+    picture or box of the text flow to the top of the footnotes, or to the foot of the type
+    area when the page has none."""
+    found = []
+    for page in document.pages:
+        page_box = page._page_box
+        bottom = page_box.content_box_y() + page_box.height
+        flow = []
+        for child in page_box.children:
+            if isinstance(child, boxes.FootnoteAreaBox):
+                if child.children:
+                    bottom = min(bottom, child.position_y)
+            elif not isinstance(child, boxes.MarginBox):
+                flow.append(child)
+        ends = [_end(child) for child in flow]
+        end = max((e for e in ends if e is not None), default=None)
+        found.append(max(0.0, bottom - end) if end is not None else 0.0)
+    return found
+
+
+def _end(box) -> float | None:
+    """Where the content of a box ends on its page (its margin below is space, not content):
+    its last line or leaf box, or its own bottom border or padding (a panel's frame). A box
+    split at the page foot does not count its own height, which runs to the foot."""
+    if isinstance(box, boxes.LineBox):
+        return box.position_y + box.height
+    children = [c for c in getattr(box, "children", ()) if c.is_in_normal_flow()]
+    if isinstance(box, boxes.ReplacedBox) or (
+        isinstance(box, boxes.BlockLevelBox) and not children
+    ):
+        return box.border_box_y() + box.border_height()
+    ends = [e for e in map(_end, children) if e is not None]
+    if not ends:
+        return None
+    if isinstance(box, boxes.BlockLevelBox) and (box.border_bottom_width or box.padding_bottom):
+        return box.border_box_y() + box.border_height()
+    return max(ends)

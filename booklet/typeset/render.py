@@ -174,6 +174,7 @@ class Renderer:
             }
         )
         self.pieces: dict[str, list[Piece]] = {}  # article id → its pieces, once rendered
+        self.src = src  # a place as the layout's data-src says it
         self._shell = _ENV.get_template("booklet.html")
 
     # The one-page parts take a ``step``: 0, or how much smaller they are set to fit their page.
@@ -197,15 +198,18 @@ class Renderer:
 
     def articles(self) -> list[Part]:
         """Each article's part; records each article's pieces in ``pieces``."""
-        parts = []
-        for article in self.book.articles:
-            self._pieces, self._article = [], article
-            try:
-                parts.append(Part(article.id, self._parts.article_part(article)))
-                self.pieces[article.id] = self._pieces
-            finally:
-                self._pieces, self._article = None, None
-        return parts
+        return [self.article(article) for article in self.book.articles]
+
+    def article(self, article: Article) -> Part:
+        """One article's part (as written, or with its blocks in another order: a float moved
+        on, compose/floats.py); records its pieces, in the order they print."""
+        self._pieces, self._article = [], article
+        try:
+            part = Part(article.id, self._parts.article_part(article))
+            self.pieces[article.id] = self._pieces
+        finally:
+            self._pieces, self._article = None, None
+        return part
 
     def back(self, step: int = 0) -> Part:
         return Part("back", self._parts.back(step))

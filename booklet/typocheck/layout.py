@@ -60,6 +60,7 @@ from itertools import pairwise
 import pdfplumber
 from pdfminer.pdftypes import resolve1
 from pdfplumber.utils.exceptions import PdfminerException
+from pypdf import PdfReader
 
 from booklet.typocheck.chars import (
     BOLD,
@@ -137,6 +138,7 @@ class Page:
     objects: list[Box]  # images, rectangles and rules
     trim: Box = (0.0, 0.0, 0.0, 0.0)  # the trimmed page (TrimBox, else the CropBox)
     art: Box | None = None  # the ArtBox when the PDF gives one: the type area
+    opens: bool = False  # a top-level bookmark (an article, a chapter) points here
     lines: list[Line] = field(default_factory=list)
     columns: list[Column] = field(default_factory=list)
     flow: list[Line] = field(default_factory=list)
@@ -156,9 +158,26 @@ def read_pdf(
     source = io.BytesIO(path) if isinstance(path, bytes) else path
     try:
         with pdfplumber.open(source) as pdf:
-            return _read(pdf, pages)
+            found = _read(pdf, pages)
     except PdfminerException as error:
         raise ValueError(f"not a PDF that can be read: {error}") from None
+    opening = _openings(io.BytesIO(path) if isinstance(path, bytes) else path)
+    for page in found[0]:
+        page.opens = page.number in opening
+    return found
+
+
+def _openings(source) -> set[int]:
+    """The pages the outline's top-level entries point to (none when it has no outline)."""
+    try:
+        reader = PdfReader(source)
+        return {
+            reader.get_destination_page_number(item) + 1
+            for item in reader.outline
+            if not isinstance(item, list)
+        }
+    except Exception:  # an outline that cannot be read is no outline: the text decides
+        return set()
 
 
 def _read(pdf, pages: Iterable[int] | None) -> tuple[list[Page], str, dict[str, str]]:

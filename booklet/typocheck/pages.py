@@ -7,8 +7,10 @@
   modulo the line pitch over all body lines; a line more than ``grid_pt`` off it drifts.
 * P5 no page inside an article more than ``short_lines`` lines short of the type area's
   foot. A page's foot is its lowest body line, picture or rule (footnotes included); an
-  article's last page (the page before a page that opens with the document's largest
-  heading, before a blank page, or the last page with body text) is excepted.
+  article's last page (the page before one a top-level bookmark points to, before a page
+  whose first lines hold a heading of the
+  largest size on a page of text, before a blank page, or the last page with body text) is
+  excepted.
 * P7 no two blank pages (no glyph, no drawing) in a row.
 * R13 no loose full line: no gap between two Chinese characters (Han, full-width
   punctuation) of a full body line wider than ``loose_em`` (gaps beside Latin text carry the
@@ -22,6 +24,8 @@ from itertools import pairwise
 from booklet.typocheck.chars import CJK_PUNCT, is_han
 from booklet.typocheck.layout import Layout, Page, mode
 from booklet.typocheck.model import Tolerances, Violation
+
+OPENING_LINES = 3  # the lines at the top of a page that may hold an article's title
 
 
 class PageChecker:
@@ -155,15 +159,34 @@ class PageChecker:
         return max(found) if lines else None
 
     def _title_size(self) -> float:
-        headings = [ln.size for p in self.layout.pages for ln in p.lines if ln.kind == "heading"]
+        """The largest heading on a page of text (not the cover's title): articles' titles."""
+        headings = [
+            ln.size
+            for p in self.layout.pages
+            if any(ln.kind == "body" for ln in p.lines)
+            for ln in p.lines
+            if ln.kind == "heading"
+        ]
         return max(headings, default=0.0)
 
     def _article_end(self, page: Page, following: Page | None, titles: float) -> bool:
-        if following is None or not any(ln.kind == "body" for ln in following.lines):
+        if following is None:
             return True
-        first = next((ln for ln in following.lines if ln.kind != "furniture"), None)
+        if not any(ln.kind == "body" for ln in following.lines):
+            # A page of pictures (a photo and its caption) still belongs to the article; a
+            # blank page, or a cover's full-page colour, does not.
+            x0, x1, top, bottom = following.trim
+            page_area = (x1 - x0) * (bottom - top)
+            return not any(
+                (ox1 - ox0) * (ob - ot) < 0.9 * page_area for ox0, ox1, ot, ob in following.objects
+            )
+        if following.opens:  # the outline says an article starts there
+            return True
+        # The next page opens an article: a title among its first lines (a column label
+        # may stand above it).
+        first = [ln for ln in following.lines if ln.kind != "furniture"][:OPENING_LINES]
         opens = titles > self.layout.size * self.t.heading_ratio  # the document has titles
-        return opens and first is not None and first.size >= titles - 0.5
+        return opens and any(line.size >= titles - 0.5 for line in first)
 
     # -- P7 -----------------------------------------------------------------------------
 
