@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None, process: bool = False) -> int:
         if not path.is_file():
             print(f"{path}: error: no such PDF [usage.pdf]", file=sys.stderr)
             return EXIT_USAGE
-        return report_typography(path.read_bytes(), None)
+        return report_typography(path.read_bytes(), None, str(path))
     options = pipeline.Options(
         book=args.book,
         out=args.out,
@@ -315,7 +315,7 @@ def main(argv: list[str] | None = None, process: bool = False) -> int:
     for path in result.written:
         print(path)
     if args.check_typography is not None:
-        return report_typography(result.reader, result.book)
+        return report_typography(result.reader, result.book, str(result.reader_path or "the PDF"))
     return EXIT_OK
 
 
@@ -323,12 +323,13 @@ def _terminated(signum, _frame) -> None:
     raise KeyboardInterrupt(signum)
 
 
-def report_typography(pdf: bytes, book) -> int:
-    """The typography report on the reader's PDF (its bytes); 1 when a rule is broken."""
+def report_typography(pdf: bytes, book, name: str) -> int:
+    """The typography report on the reader's PDF (its bytes, named ``name``); 1 when a rule
+    is broken."""
     from booklet import typocheck
 
     paragraphs = [t for a in book.articles for t in a.reading_text()] if book else None
     notes = [t for a in book.articles for t in a.footnote_text()] if book else None
-    report = typocheck.check_pdf(pdf, source_paragraphs=paragraphs, source_notes=notes)
+    report = typocheck.check_pdf(pdf, source_paragraphs=paragraphs, source_notes=notes, name=name)
     print(typocheck.format_report(report))
     return EXIT_CONTENT if report.violations else EXIT_OK

@@ -172,6 +172,12 @@ def test_a_build_shows_its_progress_part_by_part_and_quiet_shows_none(
     assert status == 0 and "…" not in err
 
 
+def test_the_report_on_a_pdf_given_names_it(booklet, build_cli):
+    status, out, err = build_cli("--check-typography", str(booklet.path))
+    assert status in (0, 1), err
+    assert out.startswith(f"{booklet.path}: ") and "%PDF" not in out  # its name, not its bytes
+
+
 def test_the_typography_report_measures_the_readers_pdf_whatever_the_profile(tmp_path):
     """With --profile imposed no screen PDF is made: the report reads the pages a reader
     reads (the print layout before imposition), not the sheets, and finds its lines clean

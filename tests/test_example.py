@@ -105,8 +105,11 @@ def test_the_typography_report_of_the_example_is_clean(example_book, capsys):
     from booklet import cli
 
     assert example_book.path.name == "zhu-ziqing-essays.pdf" and example_book.path.is_file()
-    status = cli.report_typography(example_book.pdf_bytes, example_book.result.book)
+    status = cli.report_typography(
+        example_book.pdf_bytes, example_book.result.book, str(example_book.path)
+    )
     out = capsys.readouterr().out
+    assert out.startswith(f"{example_book.path}: ") and "%PDF" not in out  # named, not dumped
     header, numbers = out.split("Totals")[1].strip().splitlines()[:2]
     totals = dict(zip(header.split(), numbers.split(), strict=True))
     assert all(totals[f"R{n}"] == "0" for n in range(1, 14)), out[-600:]

@@ -30,6 +30,7 @@ def check_pdf(
     pages: Iterable[int] | None = None,
     measure: float | None = None,
     tolerances: Tolerances | None = None,
+    name: str | None = None,
 ) -> Report:
     """Every violation of R1–R12 on the examined pages of a finished PDF, and the figures.
 
@@ -38,6 +39,7 @@ def check_pdf(
     paragraph per item; R12 then finds each in the text layer (after NFC), in order.
     ``source_notes``: the footnotes, in order; R12 finds each among the page-foot notes.
     ``measure``: the column width in pt, when the caller knows it (otherwise detected).
+    ``name``: what the report calls the PDF (default its path; bytes are "the PDF").
     Raises ValueError for a file that is not a readable PDF or pages it does not have, and
     OSError for a file that cannot be opened.
     """
@@ -65,7 +67,7 @@ def check_pdf(
         stats[key] = composition.stats.get(key, 0)
     order = {rule: i for i, rule in enumerate(RULES)}
     return Report(
-        pdf=str(path),
+        pdf=name or ("the PDF" if isinstance(path, bytes) else str(path)),
         pages=len(pdf_pages),
         body_size=layout.size,
         lines=sum(len(p) for p in layout.paragraphs),
