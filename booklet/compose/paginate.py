@@ -57,11 +57,29 @@ class PartCache:
         self._used: dict[tuple[str, int, str], weasyprint.Document] = {}
         self.numbers: dict[str, int] | None = None  # what the last contents printed
         self.starts: dict[str, int] = {}  # where each article started in the last plan
+        # What a part's layout taught, by its HTML and the parity of its first page (all of
+        # the start its text flow depends on: folios and running heads stand in the margins):
+        # the grid's spaces and the floats' moves. Finding them lays the part out several
+        # times; once known, the part moved by two pages by the fitting, or unchanged in a
+        # warm rebuild, is laid out once.
+        self._learnt: dict[tuple[str, str, int], object] = {}
+        self._learnt_used: dict[tuple[str, str, int], object] = {}
 
     def begin(self, key: object) -> None:
         if key != self._key:
             self._key, self._parts, self.numbers, self.starts = key, {}, None, {}
-        self._used = {}
+            self._learnt = {}
+        self._used, self._learnt_used = {}, {}
+
+    def recall(self, kind: str, html: str, start: int):
+        key = (kind, html, start % 2)
+        found = self._learnt_used.get(key, self._learnt.get(key))
+        if found is not None:
+            self._learnt_used[key] = found
+        return found
+
+    def learn(self, kind: str, html: str, start: int, value) -> None:
+        self._learnt_used[kind, html, start % 2] = value
 
     def get(self, html: str, start: int, css: str = "") -> weasyprint.Document | None:
         found = self._parts.get((html, start, css))
@@ -75,6 +93,7 @@ class PartCache:
     def end(self, numbers: dict[str, int]) -> None:
         """Keep what this build used, nothing older."""
         self._parts, self._used, self.numbers = self._used, {}, numbers
+        self._learnt, self._learnt_used = self._learnt_used, {}
 
 
 class LayoutFailed(Exception):
@@ -170,6 +189,9 @@ def lay_out(
         """A part laid out on the line grid: laid out, measured, and laid out again with the
         space each block lacks of whole lines (measured on the layout without them, so a
         warm rebuild finds what a cold one does; that layout is kept in the cache)."""
+        known = cache.recall("grid", str(piece.body), start)
+        if known is not None:
+            return part(piece, start, grid.stylesheet(known) if known else ""), known
         document = part(piece, start)
         spaces = grid.measure(document)
         for _attempt in range(2):
@@ -181,16 +203,21 @@ def lay_out(
             if not more:
                 break
             spaces = {**spaces, **more}
+        cache.learn("grid", str(piece.body), start, spaces)
         return document, spaces
 
     def article(model: Article, start: int) -> weasyprint.Document:
-        """An article on the line grid, its floats moved on where a page would end short
-        (starting from the moves found where it was laid out before)."""
+        """An article on the line grid, its floats moved on where a page would end short.
+        Each place tried is laid out once, with the grid's spaces of the layout it improves
+        on; the place kept is laid out on the grid anew. The answer is remembered for the
+        article as written and its first page (the fitting lays articles out again)."""
         src = renderer.src
-        chosen = dict(moves.get(model.id, {}))
+        written = str(renderer.article(model).body)
+        known = cache.recall("moves", written, start)
+        chosen = dict(known if known is not None else moves.get(model.id, {}))
         document, spaces = on_grid(renderer.article(floats.moved(model, chosen, src)), start)
         tried: set[str] = set()
-        for _round in range(FLOAT_ROUNDS):
+        for _round in range(FLOAT_ROUNDS if known is None else 0):
             now = floats.shortness(document)
             pushed = (
                 floats.pushed(document, page) for page, _lines in floats.short_pages(document)
@@ -205,16 +232,19 @@ def lay_out(
                 if changed is None:
                     continue
                 try:
-                    laid_out, laid_spaces = on_grid(renderer.article(changed), start)
+                    laid_out = part(renderer.article(changed), start, grid.stylesheet(spaces))
                 except LayoutFailed:
                     continue  # a place the engine cannot lay out is no place for it
                 if floats.shortness(laid_out) < now and floats.near_anchor(
                     laid_out, model, trial, src
                 ):
-                    chosen, document, spaces = trial, laid_out, laid_spaces
-                    break
+                    gridded, gridded_spaces = on_grid(renderer.article(changed), start)
+                    if floats.shortness(gridded) < now:
+                        chosen, document, spaces = trial, gridded, gridded_spaces
+                        break
         chosen = {k: v for k, v in chosen.items() if v}
         renderer.article(floats.moved(model, chosen, src))  # its pieces, in the order they print
+        cache.learn("moves", written, start, chosen)
         moves[model.id], grids[model.id] = chosen, spaces
         return document
 
