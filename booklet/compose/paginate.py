@@ -212,10 +212,12 @@ def lay_out(
         on; the place kept is laid out on the grid anew. The answer is remembered for the
         article as written and its first page (the fitting lays articles out again)."""
         src = renderer.src
-        written = str(renderer.article(model).body)
+        as_written = renderer.article(model)
+        written = str(as_written.body)
         known = cache.recall("moves", written, start)
         chosen = dict(known if known is not None else moves.get(model.id, {}))
-        document, spaces = on_grid(renderer.article(floats.moved(model, chosen, src)), start)
+        piece = renderer.article(floats.moved(model, chosen, src)) if chosen else as_written
+        document, spaces = on_grid(piece, start)
         tried: set[str] = set()
         for _round in range(FLOAT_ROUNDS if known is None else 0):
             now = floats.shortness(document)
